@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Whole chains on the golden engine: the hand-built
+ * conv -> relu -> maxpool -> fc -> softmax network against plain loops,
+ * and the "nothing runs unless everything validates" rule.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gconv/engine.h>
+
+#include "../common/sample_chain.h"
+#include "../harness.h"
+
+TEST(sample_network_matches_direct_computation)
+{
+	int seed;
+
+	for (seed = 1; seed <= 20; seed++) {
+		struct sample_params prm;
+		float in[SAMPLE_IN], want[SAMPLE_CLASSES], *mem;
+		unsigned long long rs = (unsigned long long)seed * 77 + 5;
+		size_t len, mem_size, in_off, out_off;
+		struct gconv_verror err;
+		void *chain;
+		int i;
+
+		sample_params_random(&prm, seed);
+		for (i = 0; i < SAMPLE_IN; i++)
+			in[i] = harness_randf(&rs);
+		CHECK_EQ_INT(sample_chain_build(&prm, &chain, &len, &mem,
+						&mem_size, &in_off, &out_off),
+			     0);
+		memcpy((char *)mem + in_off, in, sizeof(in));
+		CHECK_EQ_INT(gconv_golden_run_chain(chain, len, mem, mem_size,
+						    &err),
+			     0);
+		sample_reference(&prm, in, want);
+		CHECK_ARRAY_NEAR((float *)((char *)mem + out_off), want,
+				 SAMPLE_CLASSES, 1e-5, 1e-6);
+		free(chain);
+		free(mem);
+	}
+}
+
+TEST(softmax_output_sums_to_one)
+{
+	struct sample_params prm;
+	size_t len, mem_size, in_off, out_off;
+	float *mem, *p;
+	double sum = 0;
+	void *chain;
+	int i;
+
+	sample_params_random(&prm, 99);
+	CHECK_EQ_INT(sample_chain_build(&prm, &chain, &len, &mem, &mem_size,
+					&in_off, &out_off),
+		     0);
+	for (i = 0; i < SAMPLE_IN; i++)
+		mem[in_off / 4 + i] = (float)i / 10.0f;
+	CHECK_EQ_INT(gconv_golden_run_chain(chain, len, mem, mem_size, NULL),
+		     0);
+	p = mem + out_off / 4;
+	for (i = 0; i < SAMPLE_CLASSES; i++) {
+		CHECK(p[i] > 0 && p[i] < 1);
+		sum += p[i];
+	}
+	CHECK_NEAR(sum, 1.0, 1e-6, 1e-6);
+	free(chain);
+	free(mem);
+}
+
+/* A chain whose last descriptor is bad must not run its first ones. */
+TEST(invalid_chain_changes_nothing)
+{
+	struct sample_params prm;
+	size_t len, mem_size, in_off, out_off;
+	struct gconv_verror err;
+	struct gconv_chain_header *h;
+	struct gconv_desc *last;
+	float *mem, *copy;
+	void *chain;
+
+	sample_params_random(&prm, 3);
+	CHECK_EQ_INT(sample_chain_build(&prm, &chain, &len, &mem, &mem_size,
+					&in_off, &out_off),
+		     0);
+	h = chain;
+	last = (struct gconv_desc *)((char *)chain + h->header_size +
+				     (h->count - 1) * h->desc_size);
+	last->post = GCONV_POST_COUNT;
+	copy = malloc(mem_size);
+	memcpy(copy, mem, mem_size);
+	CHECK_EQ_INT(gconv_golden_run_chain(chain, len, mem, mem_size, &err),
+		     -EINVAL);
+	CHECK_EQ_INT(err.code, GCONV_VERR_OPCODE);
+	CHECK_EQ_INT(err.desc, h->count - 1);
+	CHECK_STR(err.field, "post");
+	CHECK(memcmp(copy, mem, mem_size) == 0);
+	free(copy);
+	free(chain);
+	free(mem);
+}
+
+TEST(operand_outside_memory_is_rejected_before_running)
+{
+	struct sample_params prm;
+	size_t len, mem_size, in_off, out_off;
+	struct gconv_verror err;
+	float *mem, *copy;
+	void *chain;
+
+	sample_params_random(&prm, 4);
+	CHECK_EQ_INT(sample_chain_build(&prm, &chain, &len, &mem, &mem_size,
+					&in_off, &out_off),
+		     0);
+	copy = malloc(mem_size);
+	memcpy(copy, mem, mem_size);
+	/* the output probabilities end exactly at mem_size: one float less */
+	CHECK_EQ_INT(gconv_golden_run_chain(chain, len, mem, mem_size - 4,
+					    &err),
+		     -EINVAL);
+	CHECK_EQ_INT(err.code, GCONV_VERR_OUT_OF_RANGE);
+	CHECK_EQ_INT(err.operand, 'O');
+	CHECK(memcmp(copy, mem, mem_size) == 0);
+	free(copy);
+	free(chain);
+	free(mem);
+}
+
+TEST(error_message_names_descriptor_operand_and_field)
+{
+	struct gconv_verror err = { GCONV_VERR_OUT_OF_EXTENT, 3, 'Y',
+				    "extent" };
+	char buf[160];
+
+	gconv_verror_format(&err, buf, sizeof(buf));
+	CHECK_STR(buf, "descriptor 3, operand Y, extent: access outside the "
+		       "operand's extent");
+	err = (struct gconv_verror){ GCONV_VERR_BAD_MAGIC, GCONV_VERR_NO_DESC,
+				     0, "magic" };
+	gconv_verror_format(&err, buf, sizeof(buf));
+	CHECK_STR(buf, "chain header, magic: bad chain magic");
+}
+
+static const struct test tests[] = {
+	T(sample_network_matches_direct_computation),
+	T(softmax_output_sums_to_one),
+	T(invalid_chain_changes_nothing),
+	T(operand_outside_memory_is_rejected_before_running),
+	T(error_message_names_descriptor_operand_and_field),
+};
+
+int main(int argc, char **argv)
+{
+	return HARNESS_MAIN(tests);
+}
