@@ -52,6 +52,7 @@ enum gconv_verr {
 	GCONV_VERR_ADDR_OVERFLOW,	/* addr + extent * esize wraps */
 	/* executor level: checked against the memory a chain may touch */
 	GCONV_VERR_OUT_OF_RANGE,	/* operand outside that memory */
+	GCONV_VERR_READ_ONLY,		/* output in memory that is read-only */
 	GCONV_VERR_COUNT_
 };
 
@@ -124,6 +125,7 @@ static inline const char *gconv_verr_str(uint32_t code)
 		[GCONV_VERR_ADDR_OVERFLOW] = "operand address range wraps",
 		[GCONV_VERR_OUT_OF_RANGE] =
 			"operand outside the memory the chain may access",
+		[GCONV_VERR_READ_ONLY] = "output operand in read-only memory",
 	};
 
 	if (code >= GCONV_VERR_COUNT_ || !str[code])

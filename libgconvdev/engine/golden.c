@@ -316,37 +316,93 @@ int gconv_golden_run_desc(const struct gconv_desc *d, const void *x,
 	return 0;
 }
 
-static const void *operand_ptr(void *mem, const struct gconv_operand *op,
-			       int used)
+/*
+ * Host address of an operand, or NULL if it is not inside one region (or,
+ * for an output, not inside a writable one).
+ */
+static void *resolve(const struct gconv_region *regions, unsigned int nregions,
+		     const struct gconv_operand *op, int write, uint32_t *why)
 {
-	return used ? (const uint8_t *)mem + op->addr : NULL;
+	uint64_t bytes = gconv_operand_bytes(op);
+	unsigned int i;
+
+	*why = GCONV_VERR_OUT_OF_RANGE;
+	for (i = 0; i < nregions; i++) {
+		const struct gconv_region *r = &regions[i];
+
+		if (op->addr < r->addr || op->addr - r->addr > r->size ||
+		    bytes > r->size - (op->addr - r->addr))
+			continue;
+		if (write && !r->writable) {
+			*why = GCONV_VERR_READ_ONLY;
+			continue;
+		}
+		return (uint8_t *)r->host + (op->addr - r->addr);
+	}
+	return NULL;
 }
 
-int gconv_golden_run_chain(const void *chain, size_t chain_len, void *mem,
-			   uint64_t mem_size, struct gconv_verror *err)
+struct operands {
+	const void *x, *y, *b;
+	void *o;
+};
+
+static int place(const struct gconv_desc *d, uint32_t idx,
+		 const struct gconv_region *regions, unsigned int nregions,
+		 struct operands *p, struct gconv_verror *err)
+{
+	uint32_t why;
+
+	*p = (struct operands){ 0 };
+	if (gconv_desc_reads_x(d) &&
+	    !(p->x = resolve(regions, nregions, &d->x, 0, &why)))
+		return gconv_verr_set(err, why, idx, 'X', "addr");
+	if (gconv_desc_reads_y(d) &&
+	    !(p->y = resolve(regions, nregions, &d->y, 0, &why)))
+		return gconv_verr_set(err, why, idx, 'Y', "addr");
+	if (gconv_desc_reads_b(d) &&
+	    !(p->b = resolve(regions, nregions, &d->b, 0, &why)))
+		return gconv_verr_set(err, why, idx, 'B', "addr");
+	if (!(p->o = resolve(regions, nregions, &d->o, 1, &why)))
+		return gconv_verr_set(err, why, idx, 'O', "addr");
+	return 0;
+}
+
+int gconv_golden_run_chain_mapped(const void *chain, size_t chain_len,
+				  const struct gconv_region *regions,
+				  unsigned int nregions,
+				  struct gconv_verror *err)
 {
 	const struct gconv_limits lim = GCONV_LIMITS_DEFAULT;
 	const struct gconv_chain_header *h = chain;
+	struct operands p;
 	uint32_t i;
 	int ret;
 
 	if (gconv_validate_chain(chain, chain_len, &lim, err))
 		return -EINVAL;
 	for (i = 0; i < h->count; i++)
-		if (gconv_validate_desc_range(gconv_chain_desc(h, i), i,
-					      mem_size, err))
+		if (place(gconv_chain_desc(h, i), i, regions, nregions, &p,
+			  err))
 			return -EINVAL;
 
 	for (i = 0; i < h->count; i++) {
 		const struct gconv_desc *d = gconv_chain_desc(h, i);
 
-		ret = gconv_golden_run_desc(
-			d, operand_ptr(mem, &d->x, gconv_desc_reads_x(d)),
-			operand_ptr(mem, &d->y, gconv_desc_reads_y(d)),
-			operand_ptr(mem, &d->b, gconv_desc_reads_b(d)),
-			(uint8_t *)mem + d->o.addr);
+		place(d, i, regions, nregions, &p, NULL);
+		ret = gconv_golden_run_desc(d, p.x, p.y, p.b, p.o);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+int gconv_golden_run_chain(const void *chain, size_t chain_len, void *mem,
+			   uint64_t mem_size, struct gconv_verror *err)
+{
+	const struct gconv_region flat = {
+		.addr = 0, .size = mem_size, .host = mem, .writable = 1,
+	};
+
+	return gconv_golden_run_chain_mapped(chain, chain_len, &flat, 1, err);
 }

@@ -144,7 +144,90 @@ TEST(error_message_names_descriptor_operand_and_field)
 	CHECK_STR(buf, "chain header, magic: bad chain magic");
 }
 
+/* Weights in a read-only region far from a writable activation region. */
+static int scale_chain(uint64_t w_addr, uint64_t x_addr, uint64_t o_addr,
+		       void **chain, size_t *len)
+{
+	struct gconv_chain_builder cb = { 0 };
+	struct gconv_desc d;
+	int ret;
+
+	gconv_desc_init(&d);
+	d.k = 4;
+	gconv_operand_f32(&d.x, x_addr, 4, 0, 0, 1, 0, 0, 0);
+	gconv_operand_f32(&d.y, w_addr, 4, 0, 0, 1, 0, 0, 0);
+	gconv_operand_f32(&d.o, o_addr, 4, 0, 0, 1, 0, 0, 0);
+	ret = gconv_chain_append(&cb, &d);
+	if (!ret)
+		ret = gconv_chain_encode(&cb, chain, len);
+	gconv_chain_builder_free(&cb);
+	return ret;
+}
+
+TEST(mapped_regions_resolve_each_operand)
+{
+	float w[4] = { 1, 2, 3, 4 }, act[8] = { 1, 1, 1, 1, 0, 0, 0, 0 };
+	const float want[4] = { 1, 2, 3, 4 };
+	struct gconv_region r[2] = {
+		{ 1ull << 40, sizeof(w), w, 0 },
+		{ 1ull << 32, sizeof(act), act, 1 },
+	};
+	size_t len;
+	void *chain;
+
+	CHECK_EQ_INT(scale_chain(1ull << 40, 1ull << 32, (1ull << 32) + 16,
+				 &chain, &len), 0);
+	CHECK_EQ_INT(gconv_golden_run_chain_mapped(chain, len, r, 2, NULL), 0);
+	CHECK_ARRAY_NEAR(act + 4, want, 4, 0, 0);
+	free(chain);
+}
+
+TEST(mapped_output_in_read_only_region_is_rejected)
+{
+	float w[4] = { 1, 2, 3, 4 }, act[4] = { 1, 1, 1, 1 };
+	const float w_copy[4] = { 1, 2, 3, 4 };
+	struct gconv_region r[2] = {
+		{ 1ull << 40, sizeof(w), w, 0 },
+		{ 1ull << 32, sizeof(act), act, 1 },
+	};
+	struct gconv_verror err;
+	size_t len;
+	void *chain;
+
+	CHECK_EQ_INT(scale_chain(1ull << 40, 1ull << 32, 1ull << 40, &chain,
+				 &len), 0);
+	CHECK_EQ_INT(gconv_golden_run_chain_mapped(chain, len, r, 2, &err),
+		     -EINVAL);
+	CHECK_EQ_INT(err.code, GCONV_VERR_READ_ONLY);
+	CHECK_EQ_INT(err.operand, 'O');
+	CHECK_ARRAY_NEAR(w, w_copy, 4, 0, 0);
+	free(chain);
+}
+
+TEST(mapped_operand_straddling_two_regions_is_rejected)
+{
+	float a[4] = { 0 }, b[4] = { 0 };
+	/* two regions adjacent in the address space but not in the host */
+	struct gconv_region r[2] = {
+		{ 4096, sizeof(a), a, 1 },
+		{ 4096 + sizeof(a), sizeof(b), b, 1 },
+	};
+	struct gconv_verror err;
+	size_t len;
+	void *chain;
+
+	CHECK_EQ_INT(scale_chain(4096, 4096, 4096 + 8, &chain, &len), 0);
+	CHECK_EQ_INT(gconv_golden_run_chain_mapped(chain, len, r, 2, &err),
+		     -EINVAL);
+	CHECK_EQ_INT(err.code, GCONV_VERR_OUT_OF_RANGE);
+	CHECK_EQ_INT(err.operand, 'O');
+	free(chain);
+}
+
 static const struct test tests[] = {
+	T(mapped_regions_resolve_each_operand),
+	T(mapped_output_in_read_only_region_is_rejected),
+	T(mapped_operand_straddling_two_regions_is_rejected),
 	T(sample_network_matches_direct_computation),
 	T(softmax_output_sums_to_one),
 	T(invalid_chain_changes_nothing),

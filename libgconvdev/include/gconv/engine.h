@@ -105,6 +105,31 @@ GCONV_EXPORT int gconv_golden_run_desc(const struct gconv_desc *d,
 				       const void *b, void *o);
 
 /*
+ * A piece of the address space a chain runs in: device-virtual-style
+ * addresses [addr, addr + size) backed by host memory at @host.  Every
+ * operand must lie inside one region; outputs only in writable ones.
+ */
+struct gconv_region {
+	uint64_t addr;
+	uint64_t size;
+	void *host;
+	int writable;
+};
+
+/*
+ * Validate and execute a chain over a set of regions (at most a few: they
+ * are searched linearly).  Nothing runs unless every descriptor validates
+ * and every operand lies inside a region.  Returns 0; -EINVAL with @err
+ * filled in (GCONV_VERR_OUT_OF_RANGE / _READ_ONLY for the placement
+ * checks); or -ENOMEM.
+ */
+GCONV_EXPORT int gconv_golden_run_chain_mapped(const void *chain,
+					       size_t chain_len,
+					       const struct gconv_region *regions,
+					       unsigned int nregions,
+					       struct gconv_verror *err);
+
+/*
  * Validate and execute a whole chain over one flat memory of @mem_size
  * bytes, where each operand address is a byte offset into @mem.  Nothing
  * runs unless every descriptor validates and every operand lies inside
