@@ -79,6 +79,12 @@ struct gconv_limits {
 };
 
 #define GCONV_MAX_RECORD_SIZE	4096u	/* header_size and desc_size cap */
+/*
+ * Hard caps on max_dim and max_step whatever a consumer's limits say: they
+ * keep every coordinate an executor forms below 2^48 (see docs).
+ */
+#define GCONV_MAX_DIM_HARD	(1u << 24)
+#define GCONV_MAX_STEP_HARD	(1u << 24)
 
 #define GCONV_LIMITS_DEFAULT {				\
 	.max_count = 1u << 16,				\
@@ -304,6 +310,10 @@ static inline int gconv_validate_desc(const struct gconv_desc *d, uint32_t idx,
 		{ d->pad_left, "pad_left", 0 },
 		{ d->pad_right, "pad_right", 0 },
 	};
+	uint32_t max_dim = lim->max_dim < GCONV_MAX_DIM_HARD ?
+			   lim->max_dim : GCONV_MAX_DIM_HARD;
+	uint32_t max_step = lim->max_step < GCONV_MAX_STEP_HARD ?
+			    lim->max_step : GCONV_MAX_STEP_HARD;
 	uint64_t work = 1;
 	unsigned int i;
 	int ret;
@@ -337,7 +347,7 @@ static inline int gconv_validate_desc(const struct gconv_desc *d, uint32_t idx,
 		if (!dims[i].v)
 			return gconv_verr_set(err, GCONV_VERR_ZERO_DIM, idx, 0,
 					      dims[i].name);
-		if (dims[i].v > lim->max_dim)
+		if (dims[i].v > max_dim)
 			return gconv_verr_set(err, GCONV_VERR_DIM_LIMIT, idx, 0,
 					      dims[i].name);
 	}
@@ -345,7 +355,7 @@ static inline int gconv_validate_desc(const struct gconv_desc *d, uint32_t idx,
 		if (steps[i].nonzero && !steps[i].v)
 			return gconv_verr_set(err, GCONV_VERR_ZERO_STEP, idx, 0,
 					      steps[i].name);
-		if (steps[i].v > lim->max_step)
+		if (steps[i].v > max_step)
 			return gconv_verr_set(err, GCONV_VERR_DIM_LIMIT, idx, 0,
 					      steps[i].name);
 	}
