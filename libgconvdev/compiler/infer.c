@@ -117,9 +117,18 @@ static int64_t bidx(const struct value *v, int rank, const int64_t *dims,
 	return off;
 }
 
-static int alloc_data(struct value *v, int is_float)
+/* Storage for a folded constant; folding is for small shape arithmetic
+ * and constant preprocessing, so large results are refused. */
+#define FOLD_MAX_ELEMS (INT64_C(1) << 26)
+
+static int alloc_data(struct graph *g, struct value *v, int is_float)
 {
 	int64_t n = gc_numel(v);
+
+	if (n > FOLD_MAX_ELEMS)
+		return gc_error(g, "constant '%s' has %lld elements, too large "
+				"to fold at compile time", v->name,
+				(long long)n);
 
 	if (is_float) {
 		v->fdata = calloc((size_t)(n ? n : 1), sizeof(float));
@@ -195,8 +204,9 @@ static int infer_binary(struct graph *g, struct node *n)
 	if (!is_const(a) || !is_const(b))
 		return 0;
 	o = &g->val[n->out[0]];
-	if (alloc_data(o, !cmp && a->elem == ET_FLOAT))
-		return -ENOMEM;
+	ret = alloc_data(g, o, !cmp && a->elem == ET_FLOAT);
+	if (ret)
+		return ret;
 	total = gc_numel(o);
 	for (i = 0; i < total; i++) {
 		int64_t r = i;
@@ -263,8 +273,9 @@ static int infer_unary(struct graph *g, struct node *n)
 	    !IS(n, "Relu") && !IS(n, "Exp") && !IS(n, "Log"))
 		return 0;
 	o = &g->val[n->out[0]];
-	if (alloc_data(o, x->elem == ET_FLOAT))
-		return -ENOMEM;
+	ret = alloc_data(g, o, x->elem == ET_FLOAT);
+	if (ret)
+		return ret;
 	cnt = gc_numel(x);
 	for (i = 0; i < cnt; i++) {
 		double v = get(x, i), r;
@@ -298,11 +309,13 @@ static int infer_unary(struct graph *g, struct node *n)
 static int fold_copy(struct graph *g, struct node *n)
 {
 	struct value *x = in_v(g, n, 0), *o = &g->val[n->out[0]];
+	int ret;
 
 	if (!is_const(x))
 		return 0;
-	if (alloc_data(o, x->fdata != NULL))
-		return -ENOMEM;
+	ret = alloc_data(g, o, x->fdata != NULL);
+	if (ret)
+		return ret;
 	if (x->fdata)
 		memcpy(o->fdata, x->fdata, (size_t)gc_numel(x) * sizeof(float));
 	else
@@ -350,8 +363,9 @@ static int infer_cast(struct graph *g, struct node *n)
 		return 0;
 	}
 	o = &g->val[n->out[0]];
-	if (alloc_data(o, is_f))
-		return -ENOMEM;
+	ret = alloc_data(g, o, is_f);
+	if (ret)
+		return ret;
 	for (i = 0; i < gc_numel(x); i++)
 		put(o, i, is_f ? get(x, i) : trunc(get(x, i)));
 	n->done = 1;
@@ -370,8 +384,8 @@ static int infer_shape_op(struct graph *g, struct node *n)
 	x = in_v(g, n, 0);
 	if (IS(n, "Size")) {
 		ret = gc_set_shape(g, n->out[0], ET_INT64, 0, NULL);
-		if (ret || alloc_data(&g->val[n->out[0]], 0))
-			return ret ? ret : -ENOMEM;
+		if (ret || alloc_data(g, &g->val[n->out[0]], 0))
+			return ret ? ret : -EINVAL;
 		g->val[n->out[0]].idata[0] = gc_numel(x);
 		n->done = 1;
 		return 0;
@@ -387,8 +401,9 @@ static int infer_shape_op(struct graph *g, struct node *n)
 	if (ret)
 		return ret;
 	o = &g->val[n->out[0]];
-	if (alloc_data(o, 0))
-		return -ENOMEM;
+	ret = alloc_data(g, o, 0);
+	if (ret)
+		return ret;
 	for (i = 0; i < d; i++)
 		o->idata[i] = x->dims[start + i];
 	n->done = 1;
@@ -401,37 +416,41 @@ static int infer_constant(struct graph *g, struct node *n)
 	struct value *o;
 	int64_t d;
 	size_t i;
+	int ret;
 
 	if (n->nout < 1 || n->out[0] < 0)
 		return gc_error(g, "has no output");
 	o = &g->val[n->out[0]];
 	if ((a = gc_attr(n, "value")) && a->t) {
-		int ret = gc_tensor_load(g, a->t, n->out[0]);
-
+		ret = gc_tensor_load(g, a->t, n->out[0]);
 		if (ret)
 			return ret;
 	} else if ((a = gc_attr(n, "value_float")) && a->has_f) {
 		gc_set_shape(g, n->out[0], ET_FLOAT, 0, NULL);
-		if (alloc_data(o, 1))
-			return -ENOMEM;
+		ret = alloc_data(g, o, 1);
+		if (ret)
+			return ret;
 		o->fdata[0] = a->f;
 	} else if ((a = gc_attr(n, "value_floats"))) {
 		d = (int64_t)a->n_floats;
 		gc_set_shape(g, n->out[0], ET_FLOAT, 1, &d);
-		if (alloc_data(o, 1))
-			return -ENOMEM;
+		ret = alloc_data(g, o, 1);
+		if (ret)
+			return ret;
 		for (i = 0; i < a->n_floats; i++)
 			o->fdata[i] = a->floats[i];
 	} else if ((a = gc_attr(n, "value_int")) && a->has_i) {
 		gc_set_shape(g, n->out[0], ET_INT64, 0, NULL);
-		if (alloc_data(o, 0))
-			return -ENOMEM;
+		ret = alloc_data(g, o, 0);
+		if (ret)
+			return ret;
 		o->idata[0] = a->i;
 	} else if ((a = gc_attr(n, "value_ints"))) {
 		d = (int64_t)a->n_ints;
 		gc_set_shape(g, n->out[0], ET_INT64, 1, &d);
-		if (alloc_data(o, 0))
-			return -ENOMEM;
+		ret = alloc_data(g, o, 0);
+		if (ret)
+			return ret;
 		for (i = 0; i < a->n_ints; i++)
 			o->idata[i] = a->ints[i];
 	} else {
@@ -486,8 +505,9 @@ static int infer_constant_of_shape(struct graph *g, struct node *n)
 	if (ret)
 		return ret;
 	o = &g->val[n->out[0]];
-	if (alloc_data(o, is_f))
-		return -ENOMEM;
+	ret = alloc_data(g, o, is_f);
+	if (ret)
+		return ret;
 	for (i = 0; i < gc_numel(o); i++)
 		put(o, i, fill);
 	n->done = 1;
@@ -514,8 +534,8 @@ static int infer_range(struct graph *g, struct node *n)
 	if (cnt < 0)
 		cnt = 0;
 	ret = gc_set_shape(g, n->out[0], s->elem, 1, &cnt);
-	if (ret || alloc_data(&g->val[n->out[0]], s->elem == ET_FLOAT))
-		return ret ? ret : -ENOMEM;
+	if (ret || alloc_data(g, &g->val[n->out[0]], s->elem == ET_FLOAT))
+		return ret ? ret : -EINVAL;
 	for (i = 0; i < cnt; i++)
 		put(&g->val[n->out[0]], i, start + i * delta);
 	n->done = 1;
@@ -562,8 +582,9 @@ static int infer_gather(struct graph *g, struct node *n)
 	if (!is_const(x))
 		return 0;
 	o = &g->val[n->out[0]];
-	if (alloc_data(o, x->fdata != NULL))
-		return -ENOMEM;
+	ret = alloc_data(g, o, x->fdata != NULL);
+	if (ret)
+		return ret;
 	for (k = 0; k < axis; k++)
 		outer *= x->dims[k];
 	for (k = (int)axis + 1; k < x->ndim; k++)
@@ -619,8 +640,9 @@ static int infer_concat(struct graph *g, struct node *n)
 	if (ret || !all_const)
 		return ret;
 	o = &g->val[n->out[0]];
-	if (alloc_data(o, x0->fdata != NULL))
-		return -ENOMEM;
+	ret = alloc_data(g, o, x0->fdata != NULL);
+	if (ret)
+		return ret;
 	for (k = 0; k < axis; k++)
 		outer *= dims[k];
 	for (i = 0; i < n->nin; i++) {
@@ -817,8 +839,9 @@ static int infer_transpose(struct graph *g, struct node *n)
 	if (ret || !is_const(x))
 		return ret;
 	o = &g->val[n->out[0]];
-	if (alloc_data(o, x->fdata != NULL))
-		return -ENOMEM;
+	ret = alloc_data(g, o, x->fdata != NULL);
+	if (ret)
+		return ret;
 	for (i = 0; i < gc_numel(o); i++) {
 		int64_t r = i, idx[MAXD], src = 0, xs[MAXD];
 
@@ -919,8 +942,9 @@ static int infer_slice(struct graph *g, struct node *n)
 	if (ret || !is_const(x))
 		return ret;
 	o = &g->val[n->out[0]];
-	if (alloc_data(o, x->fdata != NULL))
-		return -ENOMEM;
+	ret = alloc_data(g, o, x->fdata != NULL);
+	if (ret)
+		return ret;
 	for (i = 0; i < gc_numel(o); i++) {
 		int64_t r = i, src = 0, mul = 1;
 
@@ -958,8 +982,9 @@ static int infer_expand(struct graph *g, struct node *n)
 	if (ret || !is_const(x))
 		return ret;
 	o = &g->val[n->out[0]];
-	if (alloc_data(o, x->fdata != NULL))
-		return -ENOMEM;
+	ret = alloc_data(g, o, x->fdata != NULL);
+	if (ret)
+		return ret;
 	for (i = 0; i < gc_numel(o); i++) {
 		int64_t r = i;
 

@@ -1054,6 +1054,45 @@ static int writes_own_output(const struct node *p)
 	return 0;
 }
 
+static int is_unary_activation(const struct node *p)
+{
+	static const char *const ops[] = {
+		"Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid",
+		"HardSwish", "Elu", "Selu", "Softplus", "Abs", "Neg", "Exp",
+		"Log", "Sqrt", "Reciprocal", "BatchNormalization",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!strcmp(p->op, ops[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * An activation writing a concat slice works in place, so its input may
+ * live in the slice too: then the producer writes there directly and the
+ * activation fuses into it.
+ */
+static void propagate_through_unary(struct graph *g, struct value *x)
+{
+	while (x->producer >= 0 && is_unary_activation(&g->node[x->producer])) {
+		struct node *p = &g->node[x->producer];
+		struct value *w;
+
+		if (p->in[0] < 0)
+			return;
+		w = &g->val[p->in[0]];
+		if (w->producer < 0 || w->uses != 1 || w->is_output ||
+		    w->has_pre || w->fdata || w->idata ||
+		    !writes_own_output(&g->node[w->producer]))
+			return;
+		w->pre = x->pre;
+		w->has_pre = 1;
+		x = w;
+	}
+}
+
 /*
  * Before lowering: give each Concat its output storage and let every
  * eligible input's producer write straight into its slice.
@@ -1098,6 +1137,7 @@ static int preassign_concats(struct graph *g)
 				x->pre = o->v;
 				x->pre.off += off * o->v.strides[axis];
 				x->has_pre = 1;
+				propagate_through_unary(g, x);
 			}
 			off += x->dims[axis];
 		}
