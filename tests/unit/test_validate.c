@@ -1208,11 +1208,25 @@ TEST(desc_work_overflows_64_bits)
 	d.n = d.g = d.k = d.p = d.q = d.c = d.r = d.s = 1u << 24;
 	EXPECT_DESC_VERR(&d, &default_limits, GCONV_VERR_WORK_LIMIT, 0,
 			 WORK_FIELD);
-	/* and under limits that allow every 32-bit dimension */
+	/* limits that allow every 32-bit dimension are capped at 2^24 */
 	lim.max_dim = 0xffffffffu;
 	d.n = d.g = d.k = 0xffffffffu;
 	d.p = d.q = d.c = d.r = d.s = 1;
-	EXPECT_DESC_VERR(&d, &lim, GCONV_VERR_WORK_LIMIT, 0, WORK_FIELD);
+	EXPECT_DESC_VERR(&d, &lim, GCONV_VERR_DIM_LIMIT, 0, "n");
+}
+
+TEST(limits_above_the_hard_caps_are_capped)
+{
+	struct gconv_limits lim = GCONV_LIMITS_DEFAULT;
+	struct gconv_desc d;
+
+	lim.max_dim = lim.max_step = 0xffffffffu;
+	broadcast_desc(&d);
+	d.in_h = GCONV_MAX_DIM_HARD + 1;
+	EXPECT_DESC_VERR(&d, &lim, GCONV_VERR_DIM_LIMIT, 0, "in_h");
+	broadcast_desc(&d);
+	d.in_dilation_h = GCONV_MAX_STEP_HARD + 1;
+	EXPECT_DESC_VERR(&d, &lim, GCONV_VERR_DIM_LIMIT, 0, "in_dilation_h");
 }
 
 TEST(desc_work_above_max_work)
@@ -2242,6 +2256,7 @@ static const struct test tests[] = {
 	T(desc_zero_pads_accepted),
 	T(desc_work_overflows_64_bits),
 	T(desc_work_above_max_work),
+	T(limits_above_the_hard_caps_are_capped),
 	T(desc_accumulate_mean_all),
 	T(desc_accumulate_mean_valid),
 	T(desc_accumulate_mean_padded),
