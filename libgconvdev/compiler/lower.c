@@ -2383,7 +2383,7 @@ static const struct lower_rule lrules[] = {
 	{ "ReduceLogSumExp", lower_reduce },
 };
 
-/* Graph inputs get arena storage of their own, live from the start. */
+/* Graph inputs get arena storage of their own, live for the whole run. */
 static int place_inputs(struct graph *g)
 {
 	int i;
@@ -2395,7 +2395,10 @@ static int place_inputs(struct graph *g)
 
 		if (r)
 			return r;
+		/* inputs stay intact for the whole run: callers may run a
+		 * session again on the same input */
 		g->buf[vv.buf].pinned_start = 1;
+		g->buf[vv.buf].pinned_end = 1;
 		(void)v;
 	}
 	return 0;

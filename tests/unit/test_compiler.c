@@ -376,7 +376,33 @@ TEST(truncated_and_bit_flipped_onnx_never_crash)
 	damage_onnx(FIX "shape_arith.onnx", 300);
 }
 
+/* inputs stay intact: running twice without rewriting them is the same */
+TEST(session_run_keeps_inputs_intact)
+{
+	struct gconv_model *m = compile_ok(DIGITS "digits.onnx", 0);
+	struct gconv_session *s;
+	struct gconv_tensor x;
+	float first[10], in[64];
+	char err[256];
+
+	load_npy(DIGITS "samples.npy", &x);
+	CHECK_EQ_INT(gconv_session_create(m, &s), 0);
+	memcpy(gconv_session_input(s, 0), x.data + 3 * 64, sizeof(in));
+	if (gconv_session_run(s, err, sizeof(err)))
+		FAILF("%s", err);
+	memcpy(first, gconv_session_output(s, 0), sizeof(first));
+	CHECK(memcmp(gconv_session_input(s, 0), x.data + 3 * 64,
+		     sizeof(in)) == 0);
+	if (gconv_session_run(s, err, sizeof(err)))
+		FAILF("%s", err);
+	CHECK(memcmp(first, gconv_session_output(s, 0), sizeof(first)) == 0);
+	gconv_session_free(s);
+	gconv_model_free(m);
+	gconv_tensor_free(&x);
+}
+
 static const struct test tests[] = {
+	T(session_run_keeps_inputs_intact),
 	T(digits_predictions_match_pytorch),
 	T(digits_batchnorm_folded_and_relus_fused),
 	T(naive_memory_flag_uses_the_naive_arena),
