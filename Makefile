@@ -4,6 +4,7 @@
 #   make demo       install what it needs, build, run the main job
 #   make check      install what it needs, build, run every test
 #                   (plain and under ASan+UBSan); ends "N passed, N failed"
+#   make conformance  the ONNX node-test suite alone
 #   make module     build gconv.ko against KDIR (once kernel/ has a driver)
 #   make clean      remove build/
 #
@@ -66,14 +67,17 @@ TOOL_COMMON := $(BUILD)/tests/common/sample_chain.o
 
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TESTS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+CONFORMANCE := $(BUILD)/tests/conformance-run
+CONFORMANCE_EXPECT := tests/conformance/expected-pass.txt
+CNN_CHECK := $(BUILD)/tests/cnn-check
 
-.PHONY: all lib tools tests check check-build demo module deps clean
+.PHONY: all lib tools tests check demo module clean
 
 all: lib tools tests
 
 lib: $(LIB)
 tools: $(TOOLS)
-tests: $(TESTS)
+tests: $(TESTS) $(CONFORMANCE) $(CNN_CHECK)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -98,8 +102,6 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_COMMON) $(LIB)
 
 # ONNX's backend node tests (Debian's libonnx-testdata) through the
 # compiler: tests/conformance/README.md.
-CONFORMANCE := $(BUILD)/tests/conformance-run
-CONFORMANCE_EXPECT := tests/conformance/expected-pass.txt
 
 $(BUILD)/tests/conformance/run.o: | $(PB_H)
 
@@ -111,19 +113,37 @@ $(CONFORMANCE): $(BUILD)/tests/conformance/run.o $(LIB)
 conformance: $(CONFORMANCE)
 	$(CONFORMANCE) --expect $(CONFORMANCE_EXPECT)
 
+# Real CNNs (torchvision exports, cached outside the clone) against PyTorch.
+
+$(CNN_CHECK): $(BUILD)/tests/models/cnn_check.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
+
 # ---- the two README commands -------------------------------------------
 
-deps:
-	tools/setup-deps build
+# Each suite is one command for tests/run-tests, which sums their
+# "N passed, N failed" lines: the unit tests plain and under ASan+UBSan,
+# ONNX conformance plain and under ASan+UBSan, and ResNet-18 against PyTorch.
+CHECK_SUITES := $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%) \
+	"$(CONFORMANCE) --expect $(CONFORMANCE_EXPECT)" \
+	"$(BUILD)/asan/tests/conformance-run --expect $(CONFORMANCE_EXPECT)" \
+	"tests/models/check-cnns $(BUILD) resnet18"
 
-check: deps
+check: deps-check
 	$(MAKE) all
 	$(MAKE) BUILD=$(BUILD)/asan SAN=1 tests
-	tests/run-tests $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%)
+	tests/run-tests $(CHECK_SUITES)
 
-demo: deps
+demo: deps-demo
 	$(MAKE) tools
-	$(BUILD)/bin/gconv-demo
+	BUILD=$(BUILD) tools/demo
+
+.PHONY: deps-check deps-demo
+deps-check:
+	tools/setup-deps build compiler conformance models
+
+deps-demo:
+	tools/setup-deps build compiler
 
 # ---- kernel module (kernel/, through the top-level Kbuild) -------------
 

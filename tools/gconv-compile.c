@@ -137,7 +137,7 @@ static void summary(FILE *f, const char *path, const struct gconv_model *m)
 
 int main(int argc, char **argv)
 {
-	struct gconv_compile_opts opts = { 0, NULL };
+	struct gconv_compile_opts opts = { 0 };
 	const char *input = NULL, *output = NULL;
 	struct gconv_model *m = NULL;
 	int dump = 0, dot = 0, only_opts = 1, ret, i;

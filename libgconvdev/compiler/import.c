@@ -207,7 +207,9 @@ int gc_tensor_load(struct graph *g, const Onnx__TensorProto *t, int vi)
 	case ET_FLOAT:
 		if (t->n_float_data != (size_t)n)
 			goto mismatch;
-		memcpy(v->fdata, t->float_data, (size_t)n * sizeof(float));
+		if (n)
+			memcpy(v->fdata, t->float_data,
+			       (size_t)n * sizeof(float));
 		break;
 	case ET_DOUBLE:
 		if (t->n_double_data != (size_t)n)
@@ -218,7 +220,9 @@ int gc_tensor_load(struct graph *g, const Onnx__TensorProto *t, int vi)
 	case ET_INT64:
 		if (t->n_int64_data != (size_t)n)
 			goto mismatch;
-		memcpy(v->idata, t->int64_data, (size_t)n * sizeof(int64_t));
+		if (n)
+			memcpy(v->idata, t->int64_data,
+			       (size_t)n * sizeof(int64_t));
 		break;
 	default: /* int32, int8, uint8, bool travel in int32_data */
 		if (t->n_int32_data != (size_t)n)
@@ -235,6 +239,72 @@ mismatch:
 nomem:
 	free(ext);
 	return -ENOMEM;
+}
+
+/* A graph input the caller fixed at compile time becomes a constant.
+ * Returns 1 if bound, 0 if not, or a negative error. */
+static int bind_const(struct graph *g, int vi)
+{
+	const struct gconv_const_input *c = NULL;
+	struct value *v;
+	int64_t n;
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < g->nconsts; i++)
+		if (g->consts[i].name &&
+		    !strcmp(g->consts[i].name, g->val[vi].name))
+			c = &g->consts[i];
+	if (!c)
+		return 0;
+	if ((!c->fdata) == (!c->idata) || c->ndim > MAXD ||
+	    (c->ndim && !c->dims))
+		return gc_error(g, "constant for input '%s' needs float or "
+				"integer data and its dimensions", c->name);
+	ret = gc_set_shape(g, vi, c->fdata ? ET_FLOAT : ET_INT64,
+			   (int)c->ndim, c->dims);
+	if (ret)
+		return ret;
+	v = &g->val[vi];
+	n = gc_numel(v);
+	if (c->fdata) {
+		v->fdata = malloc((size_t)(n ? n : 1) * sizeof(float));
+		if (!v->fdata)
+			return -ENOMEM;
+		if (n)
+			memcpy(v->fdata, c->fdata, (size_t)n * sizeof(float));
+	} else {
+		v->idata = malloc((size_t)(n ? n : 1) * sizeof(int64_t));
+		if (!v->idata)
+			return -ENOMEM;
+		if (n)
+			memcpy(v->idata, c->idata,
+			       (size_t)n * sizeof(int64_t));
+	}
+	return 1;
+}
+
+/* Operators whose semantics are the same before opset 7 as at 7 (apart
+ * from attributes that were ignored, such as consumed_inputs). */
+static int old_opset_ok(const char *op)
+{
+	static const char *const ops[] = {
+		"Relu", "LeakyRelu", "Elu", "Selu", "HardSigmoid", "Softplus",
+		"Sigmoid", "Tanh", "Abs", "Neg", "Exp", "Log", "Sqrt",
+		"Reciprocal", "GlobalAveragePool", "GlobalMaxPool",
+		"InstanceNormalization", "ReduceMean", "ReduceMax", "ReduceMin",
+		"ReduceSum", "ReduceSumSquare", "ReduceL1", "ReduceL2",
+		"ReduceLogSum", "ReduceLogSumExp", "Softmax", "LogSoftmax",
+		"Conv", "ConvTranspose", "MaxPool", "AveragePool", "LRN",
+		"Flatten", "Transpose", "Identity", "Constant", "PRelu",
+		"Gemm", "MatMul", "Concat", "Clip",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!strcmp(op, ops[i]))
+			return 1;
+	return 0;
 }
 
 static int add_node(struct graph *g, int idx, const Onnx__NodeProto *p)
@@ -256,6 +326,10 @@ static int add_node(struct graph *g, int idx, const Onnx__NodeProto *p)
 	if (p->domain && p->domain[0] && strcmp(p->domain, "ai.onnx"))
 		return gc_error(g, "operator domain '%s' is not supported",
 				p->domain);
+	if (g->opset < 7 && !old_opset_ok(n->op))
+		return gc_error(g, "operator '%s' at opset %d: its semantics "
+				"before opset 7 are not supported", n->op,
+				g->opset);
 	for (i = 0; i < p->n_input; i++) {
 		int vi;
 
@@ -311,9 +385,10 @@ int gc_import(struct graph *g, const Onnx__ModelProto *m)
 	}
 	if (!g->opset)
 		return gc_error(g, "model imports no ai.onnx opset");
-	if (g->opset < 7 || g->opset > 18)
-		return gc_error(g, "opset %d is not supported (7 to 18 are)",
-				g->opset);
+	if (g->opset < 1 || g->opset > 18)
+		return gc_error(g, "opset %d is not supported (1 to 18 are; "
+				"before 7 only operators whose semantics did "
+				"not change)", g->opset);
 
 	/* initializers first: graph inputs may repeat their names */
 	for (i = 0; i < gp->n_initializer; i++) {
@@ -351,6 +426,11 @@ int gc_import(struct graph *g, const Onnx__ModelProto *m)
 		vi = gc_value_add(g, vip->name);
 		if (vi < 0)
 			return vi;
+		ret = bind_const(g, vi);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			continue; /* specialised to a constant */
 		if (!vip->type ||
 		    vip->type->value_case !=
 			    ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
@@ -386,8 +466,6 @@ int gc_import(struct graph *g, const Onnx__ModelProto *m)
 		g->val[vi].is_input = 1;
 		g->inputs[g->ninputs++] = vi;
 	}
-	if (!g->ninputs)
-		return gc_error(g, "graph has no runtime inputs");
 
 	g->node = calloc(gp->n_node ? gp->n_node : 1, sizeof(*g->node));
 	if (!g->node)

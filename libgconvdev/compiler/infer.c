@@ -1077,10 +1077,12 @@ int gc_window_geometry(struct graph *g, struct node *n, const int64_t *in,
 							    in[i] * stride[i];
 				int64_t total = full - want;
 
-				if (total < 0)
-					return gc_error(g, "output_shape larger "
-							"than the full output");
-				if (!strcmp(ap, "SAME_UPPER")) {
+				if (total < 0) {
+					/* a larger output: extra rows at the
+					 * end, like output_padding */
+					pb[i] = 0;
+					pe[i] = total;
+				} else if (!strcmp(ap, "SAME_UPPER")) {
 					pb[i] = total / 2;
 					pe[i] = total - total / 2;
 				} else {

@@ -104,6 +104,9 @@ struct graph {
 	int *inputs, ninputs;	/* value indices */
 	int *outputs, noutputs;
 
+	const struct gconv_const_input *consts;
+	uint32_t nconsts;
+
 	char *err;
 	size_t errlen;
 	int cur_node;		/* for error messages, -1 */

@@ -61,14 +61,25 @@ static int view_of(struct graph *g, int vi, struct view *out)
 	if (!v->has_view) {
 		int b;
 
-		if (v->idata)
-			return gc_error(g, "integer tensor '%s' is used as "
-					"data; only float32 runs on the engine",
-					v->name);
-		if (!v->fdata)
+		if (!v->fdata && !v->idata)
 			return gc_error(g, "value '%s' has no storage (internal "
 					"error)", v->name);
-		b = gc_weight_buffer(g, v->fdata, gc_numel(v));
+		if (v->idata) {
+			/* an integer constant used as data (e.g. an integer
+			 * exponent): the engine computes in float */
+			int64_t i, cnt = gc_numel(v);
+			float *f = malloc((size_t)(cnt ? cnt : 1) *
+					  sizeof(float));
+
+			if (!f)
+				return -ENOMEM;
+			for (i = 0; i < cnt; i++)
+				f[i] = (float)v->idata[i];
+			b = gc_weight_buffer(g, f, cnt);
+			free(f);
+		} else {
+			b = gc_weight_buffer(g, v->fdata, gc_numel(v));
+		}
 		if (b < 0)
 			return b;
 		v->v.buf = b;
@@ -312,6 +323,9 @@ static int emit_map(struct graph *g, int rank, const int64_t *dims,
 	c.ops = ops;
 	for (j = 0; j < 4; j++)
 		present[j] = c.v[j] != NULL;
+	for (i = 0; i < rank; i++)
+		if (!dims[i])
+			return MAP_SEVERAL; /* nothing to compute */
 	for (i = 0; i < rank; i++) {
 		if (dims[i] == 1)
 			continue;
@@ -594,10 +608,8 @@ static int activation(struct graph *g, struct node *n, uint32_t *param,
 		} else {
 			struct value *a = in_v(g, n, 1), *b = in_v(g, n, 2);
 
-			if ((a && !a->fdata) || (b && !b->fdata)) {
-				gc_error(g, "min and max must be constants");
-				return -2;
-			}
+			if ((a && !a->fdata) || (b && !b->fdata))
+				return -3; /* runtime bounds: lower_clip */
 			if (a)
 				lo = a->fdata[0];
 			if (b)
@@ -629,6 +641,46 @@ static int unary_out_view(struct graph *g, int xi, int oi, struct view *ov)
 	return new_view(g, oi, ov);
 }
 
+/* Clip whose bounds are runtime tensors: max with lo, then min with hi. */
+static int lower_clip_runtime(struct graph *g, struct node *n)
+{
+	struct value *x = in_v(g, n, 0), *o = out_v(g, n);
+	struct view xv, ov, cur;
+	struct gconv_desc ops;
+	int r, i, e = MAP_SEVERAL;
+
+	r = view_of(g, n->in[0], &xv);
+	if (!r)
+		r = new_view(g, n->out[0], &ov);
+	if (r)
+		return r;
+	cur = xv;
+	for (i = 1; i <= 2; i++) {
+		struct value *bnd = in_v(g, n, i);
+		struct view bv, bb;
+
+		if (!bnd)
+			continue;
+		if (gc_numel(bnd) != 1)
+			return gc_error(g, "min and max must be scalars");
+		r = view_of(g, n->in[i], &bv);
+		if (r)
+			return r;
+		bview(bnd, &bv, x->ndim, x->dims, &bb);
+		ops_init(&ops, GCONV_MAIN_TAKE_X,
+			 i == 1 ? GCONV_COMBINE_MAX : GCONV_COMBINE_MIN,
+			 GCONV_POST_IDENTITY);
+		e = emit_map(g, x->ndim, x->dims, &ov, &cur, NULL, &bb, &ops);
+		if (e < MAP_SEVERAL)
+			return e + 2;
+		cur = ov;
+	}
+	if (e == MAP_SEVERAL && cur.buf == xv.buf && cur.off == xv.off)
+		return emit_copy(g, x->ndim, x->dims, &ov, &xv);
+	(void)o;
+	return 0;
+}
+
 static int lower_activation(struct graph *g, struct node *n)
 {
 	struct value *x = in_v(g, n, 0), *o = out_v(g, n);
@@ -637,8 +689,10 @@ static int lower_activation(struct graph *g, struct node *n)
 	struct view xv, ov;
 	struct gconv_desc ops;
 
+	if (post == -3)
+		return lower_clip_runtime(g, n);
 	if (post < 0)
-		return post == -2 ? -EINVAL : gc_error(g, "not an activation");
+		return gc_error(g, "not an activation");
 	r = view_of(g, n->in[0], &xv);
 	if (r)
 		return r;
@@ -911,6 +965,77 @@ static int lower_transpose(struct graph *g, struct node *n)
 	return alias_or_copy(g, n, &pv);
 }
 
+static int emit_axis_map(struct graph *g, int rank, const int64_t *dims,
+			 int axis, const struct view *xv, const struct view *ov,
+			 int64_t out, int mbuf);
+
+/*
+ * Slice with negative steps: strides cannot run backwards, so each axis
+ * with a negative step is a selection-matrix map (out[i] = in[start +
+ * i*step]), and the positive-step axes stay a view of the input.
+ */
+static int lower_slice_reversed(struct graph *g, struct node *n,
+				const int64_t *start, const int64_t *step,
+				const int64_t *outd)
+{
+	struct value *x = in_v(g, n, 0), *o = out_v(g, n);
+	int64_t cur[MAXD];
+	struct view cv, dst, ov;
+	int r, k, last = -1;
+
+	r = view_of(g, n->in[0], &cv);
+	if (r)
+		return r;
+	memcpy(cur, x->dims, sizeof(cur));
+	for (k = 0; k < x->ndim; k++) {
+		if (step[k] > 0 || outd[k] <= 1) {
+			cv.off += start[k] * cv.strides[k];
+			cv.strides[k] *= step[k] > 0 ? step[k] : 1;
+			cur[k] = outd[k];
+		} else {
+			last = k;
+		}
+	}
+	r = new_view(g, n->out[0], &ov);
+	if (r)
+		return r;
+	for (k = 0; k <= last; k++) {
+		float *m;
+		int64_t i;
+		int mb;
+
+		if (step[k] > 0 || outd[k] <= 1)
+			continue;
+		m = calloc((size_t)(outd[k] * x->dims[k]), sizeof(float));
+		if (!m)
+			return -ENOMEM;
+		for (i = 0; i < outd[k]; i++)
+			m[i * x->dims[k] + start[k] + i * step[k]] = 1.0f;
+		mb = gc_weight_buffer(g, m, outd[k] * x->dims[k]);
+		free(m);
+		if (mb < 0)
+			return mb;
+		if (k == last) {
+			dst = ov;
+		} else {
+			int64_t dd[MAXD];
+
+			memcpy(dd, cur, sizeof(dd));
+			dd[k] = outd[k];
+			r = temp_view(g, x->ndim, dd, &dst);
+			if (r)
+				return r;
+		}
+		r = emit_axis_map(g, x->ndim, cur, k, &cv, &dst, outd[k], mb);
+		if (r)
+			return r;
+		cur[k] = outd[k];
+		cv = dst;
+	}
+	(void)o;
+	return 0;
+}
+
 static int lower_slice(struct graph *g, struct node *n)
 {
 	struct value *x = in_v(g, n, 0);
@@ -926,8 +1051,7 @@ static int lower_slice(struct graph *g, struct node *n)
 	sv = xv;
 	for (k = 0; k < x->ndim; k++) {
 		if (step[k] < 0 && dims[k] > 1)
-			return gc_error(g, "negative steps on runtime data are "
-					"not supported");
+			return lower_slice_reversed(g, n, start, step, dims);
 		sv.off += start[k] * xv.strides[k];
 		sv.strides[k] = xv.strides[k] * (step[k] > 0 ? step[k] : 1);
 	}
@@ -936,7 +1060,7 @@ static int lower_slice(struct graph *g, struct node *n)
 
 static int lower_gather(struct graph *g, struct node *n)
 {
-	struct value *x = in_v(g, n, 0), *ind = in_v(g, n, 1), *o = out_v(g, n);
+	struct value *x = in_v(g, n, 0), *ind = in_v(g, n, 1);
 	int64_t axis = gc_attr_int(n, "axis", 0), cnt = gc_numel(ind), j;
 	struct view xv, ov;
 	int r = view_of(g, n->in[0], &xv), k;
@@ -956,23 +1080,34 @@ static int lower_gather(struct graph *g, struct node *n)
 			sv.strides[k] = xv.strides[k + 1];
 		return alias_or_copy(g, n, &sv);
 	}
-	if (ind->ndim != 1)
-		return gc_error(g, "only scalar or 1-D constant indices are "
-				"supported on runtime data");
+	if (cnt > 4096)
+		return gc_error(g, "at most 4096 indices are supported");
 	r = new_view(g, n->out[0], &ov);
 	if (r)
 		return r;
+	/* one copy per index: source slice ix of the axis, destination at
+	 * the index's position among the output's index dimensions */
 	for (j = 0; j < cnt; j++) {
 		int64_t ix = ind->idata[j] < 0 ? ind->idata[j] + x->dims[axis]
 					       : ind->idata[j];
 		struct view s = xv, d = ov;
-		int64_t dims[MAXD];
+		int64_t dims[MAXD], rem = j;
 
-		memcpy(dims, o->dims, sizeof(dims));
-		dims[axis] = 1;
 		s.off += ix * xv.strides[axis];
-		d.off += j * ov.strides[axis];
-		r = emit_copy(g, o->ndim, dims, &d, &s);
+		for (k = ind->ndim - 1; k >= 0; k--) {
+			d.off += (rem % ind->dims[k]) * ov.strides[axis + k];
+			rem /= ind->dims[k];
+		}
+		/* the copy's shape is x's with the gathered axis removed */
+		for (k = 0; k < x->ndim - 1; k++) {
+			int src = k < axis ? k : k + 1;
+			int dst = k < axis ? k : k + ind->ndim;
+
+			dims[k] = x->dims[src];
+			s.strides[k] = xv.strides[src];
+			d.strides[k] = ov.strides[dst];
+		}
+		r = emit_copy(g, x->ndim - 1, dims, &d, &s);
 		if (r)
 			return r;
 	}
@@ -1276,6 +1411,67 @@ static int lower_conv(struct graph *g, struct node *n)
 	return 0;
 }
 
+static int emit_axis_map(struct graph *g, int rank, const int64_t *dims,
+			 int axis, const struct view *xv, const struct view *ov,
+			 int64_t out, int mbuf);
+
+/* anti-diagonal matrix: out[i] = in[n - 1 - i] */
+static int flip_matrix(struct graph *g, int64_t len)
+{
+	float *m = calloc((size_t)(len * len), sizeof(float));
+	int64_t i;
+	int b;
+
+	if (!m)
+		return -ENOMEM;
+	for (i = 0; i < len; i++)
+		m[i * len + (len - 1 - i)] = 1.0f;
+	b = gc_weight_buffer(g, m, len * len);
+	free(m);
+	return b;
+}
+
+/* A runtime ConvTranspose weight with its kernel axes reversed, in a new
+ * arena tensor of the same shape. */
+static int flip_runtime_weights(struct graph *g, struct node *n,
+				const struct value *w, struct view *out)
+{
+	struct view cur, dst;
+	int axis, r;
+
+	(void)n;
+	r = view_of(g, (int)(w - g->val), &cur);
+	if (r)
+		return r;
+	for (axis = 2; axis < w->ndim; axis++) {
+		int mb;
+
+		if (w->dims[axis] == 1)
+			continue;
+		mb = flip_matrix(g, w->dims[axis]);
+		if (mb < 0)
+			return mb;
+		r = temp_view(g, w->ndim, w->dims, &dst);
+		if (!r)
+			r = emit_axis_map(g, w->ndim, w->dims, axis, &cur, &dst,
+					  w->dims[axis], mb);
+		if (r)
+			return r;
+		cur = dst;
+	}
+	if (cur.buf == w->v.buf && cur.off == w->v.off) {
+		/* nothing to flip (1x1 kernel): still need [C][K][R][S] */
+		r = temp_view(g, w->ndim, w->dims, &dst);
+		if (!r)
+			r = emit_copy(g, w->ndim, w->dims, &dst, &cur);
+		if (r)
+			return r;
+		cur = dst;
+	}
+	*out = cur;
+	return 0;
+}
+
 static int lower_conv_transpose(struct graph *g, struct node *n)
 {
 	struct value *x = in_v(g, n, 0), *w = in_v(g, n, 1), *bias = in_v(g, n, 2);
@@ -1289,9 +1485,6 @@ static int lower_conv_transpose(struct graph *g, struct node *n)
 	float *flip;
 	int r, fb;
 
-	if (!w->fdata)
-		return gc_error(g, "weights must be a constant (they are "
-				"flipped at compile time)");
 	r = view_of(g, n->in[0], &xv);
 	if (!r && bias)
 		r = view_of(g, n->in[2], &bv);
@@ -1316,6 +1509,19 @@ static int lower_conv_transpose(struct graph *g, struct node *n)
 	C = xd[1] / G;		/* input channels per group */
 	K = wd[1];		/* output channels per group */
 
+	if (!w->fdata) {
+		/* runtime weights: flip r and s on the device with two
+		 * anti-diagonal axis maps, keep the [C_in][K][R][S] layout */
+		r = flip_runtime_weights(g, n, w, &fv);
+		if (r)
+			return r;
+		oy = (struct opnd){ fv.buf, fv.off,
+				    { 0, (uint64_t)(C * K * wd[2] * wd[3]),
+				      (uint64_t)(wd[2] * wd[3]),
+				      (uint64_t)(K * wd[2] * wd[3]),
+				      (uint64_t)wd[3], 1 } };
+		goto have_weights;
+	}
 	/* Y[g][k][c][r][s] = W[g*C + c][k][R-1-r][S-1-s] */
 	flip = malloc((size_t)(G * K * C * wd[2] * wd[3]) * sizeof(float));
 	if (!flip)
@@ -1336,6 +1542,15 @@ static int lower_conv_transpose(struct graph *g, struct node *n)
 		return fb;
 	fv.buf = fb;
 	fv.off = 0;
+	oy = (struct opnd){ fv.buf, 0,
+			    { 0, (uint64_t)(K * C * wd[2] * wd[3]),
+			      (uint64_t)(C * wd[2] * wd[3]),
+			      (uint64_t)(wd[2] * wd[3]), (uint64_t)wd[3], 1 } };
+have_weights:
+	if (wd[2] == 1)
+		oy.st[GCONV_SLOT_ROW] = 0;
+	if (wd[3] == 1)
+		oy.st[GCONV_SLOT_COL] = 0;
 
 	gconv_desc_init(&d);
 	d.n = (uint32_t)xd[0];
@@ -1369,12 +1584,6 @@ static int lower_conv_transpose(struct graph *g, struct node *n)
 			    { (uint64_t)xs[0], (uint64_t)(C * xs[1]), 0,
 			      (uint64_t)xs[1], (uint64_t)xs[2],
 			      (uint64_t)xs[3] } };
-	oy = (struct opnd){ fv.buf, 0,
-			    { 0, (uint64_t)(K * C * wd[2] * wd[3]),
-			      (uint64_t)(C * wd[2] * wd[3]),
-			      (uint64_t)(wd[2] * wd[3]), (uint64_t)wd[3], 1 } };
-	if (wd[2] == 1)
-		oy.st[GCONV_SLOT_ROW] = 0;
 	oo = (struct opnd){ ov.buf, ov.off,
 			    { (uint64_t)os[0], (uint64_t)(K * os[1]),
 			      (uint64_t)os[1], 0, (uint64_t)os[2],
@@ -1768,10 +1977,10 @@ static int lower_reduce(struct graph *g, struct node *n)
 	r = view_of(g, n->in[0], &xv);
 	if (r)
 		return r;
-	if (!cnt && gc_attr_int(n, "noop_with_empty_axes", 0))
-		return emit_copy(g, x->ndim, x->dims, &o->v, &xv) ?:
-		       (new_view(g, n->out[0], &ov) ?:
-			emit_copy(g, x->ndim, x->dims, &ov, &xv));
+	if (!cnt && gc_attr_int(n, "noop_with_empty_axes", 0)) {
+		r = new_view(g, n->out[0], &ov);
+		return r ? r : emit_copy(g, x->ndim, x->dims, &ov, &xv);
+	}
 	for (i = 0; i < x->ndim; i++)
 		red[i] = !cnt;
 	for (i = 0; i < cnt; i++)
@@ -1838,6 +2047,77 @@ static int channel_view(struct graph *g, const float *data, int64_t c,
 	return 0;
 }
 
+/*
+ * BatchNorm whose parameters are runtime tensors: compute the per-channel
+ * a = scale / sqrt(var + eps) and b = B - mean * a with four small GCONVs,
+ * then y = x * a + b.
+ */
+static int lower_batchnorm_runtime(struct graph *g, struct node *n)
+{
+	struct value *x = in_v(g, n, 0);
+	float eps = gc_attr_float(n, "epsilon", 1e-5f);
+	int64_t C = x->dims[1];
+	struct view pv[4], a, b, t, xv, ov, av, bv;
+	struct gconv_desc ops;
+	int r, i, e;
+
+	for (i = 0; i < 4; i++) {
+		struct value *p = in_v(g, n, i + 1);
+
+		if (gc_numel(p) != C)
+			return gc_error(g, "parameters must have %lld elements",
+					(long long)C);
+		r = view_of(g, n->in[i + 1], &pv[i]);
+		if (r)
+			return r;
+		pv[i].strides[0] = C == 1 ? 0 : pv[i].strides[0];
+	}
+	r = temp_view(g, 1, &C, &a);
+	if (!r)
+		r = temp_view(g, 1, &C, &b);
+	if (!r)
+		r = temp_view(g, 1, &C, &t);
+	if (r)
+		return r;
+	/* t = (var + eps)^-1/2 ; a = scale * t */
+	ops_init(&ops, GCONV_MAIN_TAKE_X, GCONV_COMBINE_NONE,
+		 GCONV_POST_AFFINE_POW);
+	set_param(ops.post_param, 1.0f, eps, -0.5f);
+	e = emit_map(g, 1, &C, &t, &pv[3], NULL, NULL, &ops);
+	if (e < MAP_SEVERAL)
+		return e + 2;
+	ops_init(&ops, GCONV_MAIN_TAKE_X, GCONV_COMBINE_MUL,
+		 GCONV_POST_IDENTITY);
+	e = emit_map(g, 1, &C, &a, &pv[0], NULL, &t, &ops);
+	if (e < MAP_SEVERAL)
+		return e + 2;
+	/* b = -(mean * a) + B */
+	ops_init(&ops, GCONV_MAIN_TAKE_X, GCONV_COMBINE_MUL, GCONV_POST_NEG);
+	e = emit_map(g, 1, &C, &t, &pv[2], NULL, &a, &ops);
+	if (e < MAP_SEVERAL)
+		return e + 2;
+	ops_init(&ops, GCONV_MAIN_TAKE_X, GCONV_COMBINE_ADD,
+		 GCONV_POST_IDENTITY);
+	e = emit_map(g, 1, &C, &b, &t, NULL, &pv[1], &ops);
+	if (e < MAP_SEVERAL)
+		return e + 2;
+	/* y = x * a + b, per channel */
+	r = view_of(g, n->in[0], &xv);
+	if (!r)
+		r = new_view(g, n->out[0], &ov);
+	if (r)
+		return r;
+	av = a;
+	bv = b;
+	for (i = 0; i < x->ndim; i++)
+		av.strides[i] = bv.strides[i] = 0;
+	av.strides[1] = bv.strides[1] = C == 1 ? 0 : 1;
+	ops_init(&ops, GCONV_MAIN_MUL, GCONV_COMBINE_ADD, GCONV_POST_IDENTITY);
+	return finish_map(g, n->out[0],
+			  emit_map(g, x->ndim, x->dims, &ov, &xv, &av, &bv,
+				   &ops));
+}
+
 static int lower_batchnorm(struct graph *g, struct node *n)
 {
 	struct value *x = in_v(g, n, 0);
@@ -1852,8 +2132,7 @@ static int lower_batchnorm(struct graph *g, struct node *n)
 	if (n->nin < 5 || !sc || !bi || !mean || !var)
 		return gc_error(g, "needs scale, B, mean and var");
 	if (!sc->fdata || !bi->fdata || !mean->fdata || !var->fdata)
-		return gc_error(g, "scale, B, mean and var must be constants "
-				"(inference mode)");
+		return lower_batchnorm_runtime(g, n);
 	if (gc_numel(sc) != C || gc_numel(bi) != C || gc_numel(mean) != C ||
 	    gc_numel(var) != C)
 		return gc_error(g, "parameters must have %lld elements",
@@ -2030,7 +2309,7 @@ static int lower_pad(struct graph *g, struct node *n)
 	float value = 0;
 	struct view xv, ov, fill, src, dst;
 	struct gconv_desc ops;
-	int r, i, cnt, e, any = 0;
+	int r, i, cnt, e, any = 0, runtime_value = -1;
 
 	if (strcmp(mode, "constant"))
 		return gc_error(g, "mode '%s' is not supported (constant is)",
@@ -2041,12 +2320,10 @@ static int lower_pad(struct graph *g, struct node *n)
 		cnt = (int)gc_numel(p);
 		for (i = 0; i < cnt; i++)
 			pads[i] = p->idata[i];
-		if (cv) {
-			if (!cv->fdata)
-				return gc_error(g, "constant_value must be a "
-						"compile-time constant");
+		if (cv && cv->fdata)
 			value = cv->fdata[0];
-		}
+		else if (cv)
+			runtime_value = n->in[2];
 	} else {
 		cnt = gc_attr_ints(n, "pads", pads, 2 * MAXD);
 		value = gc_attr_float(n, "value", 0.0f);
@@ -2057,11 +2334,17 @@ static int lower_pad(struct graph *g, struct node *n)
 	if (r)
 		return r;
 	/* fill the whole output with the constant, then copy the input in */
-	r = gc_weight_buffer(g, &value, 1);
-	if (r < 0)
-		return r;
-	fill.buf = r;
-	fill.off = 0;
+	if (runtime_value >= 0) {
+		r = view_of(g, runtime_value, &fill);
+		if (r)
+			return r;
+	} else {
+		r = gc_weight_buffer(g, &value, 1);
+		if (r < 0)
+			return r;
+		fill.buf = r;
+		fill.off = 0;
+	}
 	memset(fill.strides, 0, sizeof(fill.strides));
 	for (i = 0; i < x->ndim; i++)
 		any |= pads[i] > 0 || pads[i + x->ndim] > 0;
@@ -2096,13 +2379,16 @@ static int lower_pad(struct graph *g, struct node *n)
 static double resize_coord(const char *mode, int64_t i, int64_t in,
 			   int64_t out, double scale)
 {
+	double len_out = in * scale;	/* as ONNX's reference: unrounded */
+
+	(void)out;
 	if (!strcmp(mode, "align_corners"))
-		return out == 1 ? 0.0 : (double)i * (in - 1) / (out - 1);
+		return len_out == 1 ? 0.0 : (double)i * (in - 1) / (len_out - 1);
 	if (!strcmp(mode, "asymmetric"))
 		return i / scale;
 	if (!strcmp(mode, "pytorch_half_pixel"))
-		return out == 1 ? -0.5 : (i + 0.5) / scale - 0.5;
-	if (!strcmp(mode, "tf_half_pixel_for_nearest"))
+		return len_out > 1 ? (i + 0.5) / scale - 0.5 : -0.5;
+	if (!strcmp(mode, "tf_half_pixel_for_nn"))
 		return (i + 0.5) / scale;
 	return (i + 0.5) / scale - 0.5; /* half_pixel */
 }
@@ -2123,13 +2409,20 @@ static int resize_matrix(struct graph *g, struct node *n, int64_t in,
 	if (IS(n, "Upsample"))
 		snprintf(ctm, sizeof(ctm), "asymmetric");
 	snprintf(mode, sizeof(mode), "%s", gc_attr_str(n, "mode", "nearest"));
+	/* Upsample and Resize-10 pick the floor for nearest */
 	snprintf(nmode, sizeof(nmode), "%s",
 		 gc_attr_str(n, "nearest_mode",
-			     g->opset >= 11 ? "round_prefer_floor"
-					    : "round_prefer_floor"));
-	if (!strcmp(ctm, "tf_crop_and_resize"))
-		return gc_error(g, "coordinate_transformation_mode "
-				"tf_crop_and_resize is not supported");
+			     g->opset >= 11 && !IS(n, "Upsample") ?
+				     "round_prefer_floor" : "floor"));
+	if (strcmp(ctm, "half_pixel") && strcmp(ctm, "align_corners") &&
+	    strcmp(ctm, "asymmetric") && strcmp(ctm, "pytorch_half_pixel") &&
+	    strcmp(ctm, "tf_half_pixel_for_nn"))
+		return gc_error(g, "coordinate_transformation_mode '%s' is not "
+				"supported", ctm);
+	if (strcmp(nmode, "round_prefer_floor") &&
+	    strcmp(nmode, "round_prefer_ceil") && strcmp(nmode, "floor") &&
+	    strcmp(nmode, "ceil"))
+		return gc_error(g, "nearest_mode '%s' is unknown", nmode);
 	if (gc_attr_int(n, "antialias", 0))
 		return gc_error(g, "antialias is not supported");
 	if (strcmp(mode, "nearest") && strcmp(mode, "linear") &&
@@ -2421,8 +2714,13 @@ static int place_outputs(struct graph *g)
 			return r;
 		for (j = 0; j < i; j++)
 			shared |= g->val[g->outputs[j]].v.buf == vv.buf;
+		if (!gc_numel(v))
+			return gc_error(g, "output '%s' has no elements; empty "
+					"tensors are not supported", v->name);
+		/* an output of its own: not a weight, not a graph input,
+		 * not a strided view, not shared with another output */
 		if (g->buf[vv.buf].kind != BUF_ARENA || !is_contig(v, &vv) ||
-		    shared || (v->is_input && !g->buf[vv.buf].pinned_start)) {
+		    shared || g->buf[vv.buf].pinned_start) {
 			struct view nv;
 
 			r = temp_view(g, v->ndim, v->dims, &nv);

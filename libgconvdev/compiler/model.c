@@ -431,6 +431,8 @@ int gconv_compile_onnx(const void *buf, size_t len,
 	g.cur_node = -1;
 	g.flags = opts ? opts->flags : 0;
 	g.external_dir = opts ? opts->external_dir : NULL;
+	g.consts = opts ? opts->consts : NULL;
+	g.nconsts = opts ? opts->nconsts : 0;
 	r = gc_import(&g, mp);
 	if (!r)
 		r = gc_infer_and_fold(&g);
@@ -755,7 +757,7 @@ int gconv_model_load(const void *buf, size_t len, struct gconv_model **out,
 			     sizeof(struct gcm_tensor), len) ||
 	    !in_file(h.nodes_off, (uint64_t)h.n_nodes * sizeof(struct gcm_node),
 		     len) ||
-	    h.weights_size % 4 || !h.n_outputs || !h.n_inputs ||
+	    h.weights_size % 4 || !h.n_outputs ||
 	    h.n_inputs > 4096 || h.n_outputs > 4096 || h.n_nodes > (1u << 24))
 		return fail(err, errlen, -EINVAL,
 			    "inconsistent .gcm: a section lies outside the file "

@@ -51,10 +51,27 @@ struct gconv_tensor_info {
 #define GCONV_COMPILE_NO_INPLACE	(1u << 2) /* concat/reshape always copy */
 #define GCONV_COMPILE_NAIVE_MEMORY	(1u << 3) /* no arena reuse */
 
+/*
+ * A graph input fixed at compile time ("specialisation"): integer inputs
+ * that carry shapes, axes or pads, or float parameters such as Resize
+ * scales, become constants so that every shape is static.  Give either
+ * fdata or idata, with dims of ndim entries.
+ */
+struct gconv_const_input {
+	const char *name;
+	uint32_t ndim;
+	const int64_t *dims;
+	const float *fdata;
+	const int64_t *idata;
+};
+
 struct gconv_compile_opts {
 	uint32_t flags;		/* GCONV_COMPILE_* */
 	/* directory for external tensor data; NULL: the model's directory */
 	const char *external_dir;
+	/* graph inputs bound to constant values (may be NULL) */
+	const struct gconv_const_input *consts;
+	uint32_t nconsts;
 };
 
 /* Compile an ONNX model file.  @opts may be NULL. */
