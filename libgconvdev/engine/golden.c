@@ -280,6 +280,18 @@ static double compute_one(const struct gconv_desc *d, const float *x,
 int gconv_golden_run_desc(const struct gconv_desc *d, const void *x,
 			  const void *y, const void *b, void *o)
 {
+	return gconv_golden_run_desc_cancel(d, x, y, b, o, NULL);
+}
+
+static int cancelled(const int *cancel)
+{
+	return cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED);
+}
+
+int gconv_golden_run_desc_cancel(const struct gconv_desc *d, const void *x,
+				 const void *y, const void *b, void *o,
+				 const int *cancel)
+{
 	uint64_t outputs = (uint64_t)d->n * d->g * d->k * d->p * d->q;
 	uint64_t n, g, k, p, q, i;
 	float *result;
@@ -296,10 +308,15 @@ int gconv_golden_run_desc(const struct gconv_desc *d, const void *x,
 		for (g = 0; g < d->g; g++)
 			for (k = 0; k < d->k; k++)
 				for (p = 0; p < d->p; p++)
-					for (q = 0; q < d->q; q++)
+					for (q = 0; q < d->q; q++) {
+						if (cancelled(cancel)) {
+							free(result);
+							return -ECANCELED;
+						}
 						result[i++] = (float)compute_one(
 							d, x, y, b, o, n, g, k,
 							p, q);
+					}
 
 	/* Phase 2: write. */
 	i = 0;

@@ -105,6 +105,17 @@ GCONV_EXPORT int gconv_golden_run_desc(const struct gconv_desc *d,
 				       const void *b, void *o);
 
 /*
+ * The same, abandoned with -ECANCELED (O untouched) as soon as *@cancel
+ * becomes non-zero: it is read, relaxed-atomically, once per output
+ * element, so another thread can stop a long GCONV promptly (the device
+ * model's reset does).
+ */
+GCONV_EXPORT int gconv_golden_run_desc_cancel(const struct gconv_desc *d,
+					      const void *x, const void *y,
+					      const void *b, void *o,
+					      const int *cancel);
+
+/*
  * A piece of the address space a chain runs in: device-virtual-style
  * addresses [addr, addr + size) backed by host memory at @host.  Every
  * operand must lie inside one region; outputs only in writable ones.
