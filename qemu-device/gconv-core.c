@@ -397,6 +397,9 @@ int gconv_core_write(struct gconv_core *c, uint32_t off, uint32_t v)
 		c->scratch = v;
 		return GCONV_CORE_RESET_DONE;
 	case GCONV_REG_IRQ_STATUS:
+		if (v & ~GCONV_IRQ_ALL)
+			guest_error(c, "reserved IRQ_STATUS bits 0x%x",
+				    v & ~GCONV_IRQ_ALL);
 		c->irq_status &= ~v;
 		return GCONV_CORE_RESET_DONE;
 	case GCONV_REG_IRQ_MASK: {
@@ -414,6 +417,8 @@ int gconv_core_write(struct gconv_core *c, uint32_t off, uint32_t v)
 		return GCONV_CORE_RESET_DONE;
 	}
 	case GCONV_REG_FAULT_ACK:
+		if (v & ~1u)
+			guest_error(c, "reserved FAULT_ACK bits 0x%x", v & ~1u);
 		if (v & 1) {
 			c->fault_status = 0;
 			c->fault_queue = c->fault_context = 0;
@@ -531,9 +536,9 @@ static int translate(struct walker *w, uint64_t va, int write, uint64_t *pa)
 	for (; level >= 0; level--) {
 		uint64_t epa = table + 8 * GCONV_PT_INDEX(va, level);
 
+		/* table reads are not operand traffic: not counted */
 		if (w->c->ops->dma_read(w->c->opaque, epa, &pte, 8))
 			return fail(w->job, GCONV_HW_DMA_ERROR, epa, 0);
-		w->job->bytes_read += 8;
 		if (!(pte & GCONV_PTE_VALID) || (pte & GCONV_PTE_RESERVED_MASK))
 			return fail(w->job, GCONV_HW_MMU_FAULT, va, write);
 		if (level == 1) {
@@ -692,7 +697,7 @@ static int job_entry_ok(const struct gconv_hw_job *e)
 	    e->reserved[2] || (e->flags & ~GCONV_JOB_F_ALL))
 		return 0;
 	if (e->opcode == GCONV_OP_NOP)
-		return !e->context && !e->chain_addr && !e->chain_size;
+		return 1; /* context and chain fields are ignored */
 	if (e->opcode != GCONV_OP_RUN_CHAIN)
 		return 0;
 	return !(e->chain_addr % 8) &&
