@@ -5,6 +5,7 @@
 #   make check      install what it needs, build, run every test
 #                   (plain and under ASan+UBSan); ends "N passed, N failed"
 #   make conformance  the ONNX node-test suite alone
+#   make qemu       build (or find cached) QEMU with the gconv device
 #   make module     build gconv.ko against KDIR (once kernel/ has a driver)
 #   make clean      remove build/
 #
@@ -18,7 +19,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
-CPPFLAGS_ALL := -Iinclude -Ilibgconvdev/include -D_POSIX_C_SOURCE=200809L
+CPPFLAGS_ALL := -Iinclude -Ilibgconvdev/include -Iqemu-device -D_POSIX_C_SOURCE=200809L
 CFLAGS_ALL := -std=c11 $(WARN) $(CFLAGS) -fvisibility=hidden -MMD -MP
 LDLIBS_ALL := -lm
 
@@ -96,6 +97,14 @@ $(BUILD)/bin/gconv-%: $(BUILD)/tools/gconv-%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
 
+# the device model's QEMU-independent core, tested on the host
+DEVICE_CORE := $(BUILD)/qemu-device/gconv-core.o
+
+$(BUILD)/tests/test_device: $(BUILD)/tests/unit/test_device.o $(DEVICE_CORE) \
+			    $(TOOL_COMMON) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_COMMON) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
@@ -113,6 +122,22 @@ $(CONFORMANCE): $(BUILD)/tests/conformance/run.o $(LIB)
 conformance: $(CONFORMANCE)
 	$(CONFORMANCE) --expect $(CONFORMANCE_EXPECT)
 
+# VM tests: static guest programs (plain build only: they run in the VM),
+# our QEMU (built and cached by qemu-device/build) and the Debian kernel.
+GUEST_PROGS := $(BUILD)/tests/vm/guest-rawdev
+
+$(BUILD)/tests/vm/guest-rawdev: $(BUILD)/tests/vm/guest_rawdev.o \
+				$(TOOL_COMMON) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -static $^ -o $@ -lm
+
+.PHONY: qemu vm-prereqs
+qemu:
+	qemu-device/build --print-binary
+
+vm-prereqs: qemu $(GUEST_PROGS)
+	tools/vm/kernel >/dev/null
+
 # Real CNNs (torchvision exports, cached outside the clone) against PyTorch.
 
 $(CNN_CHECK): $(BUILD)/tests/models/cnn_check.o $(LIB)
@@ -127,11 +152,14 @@ $(CNN_CHECK): $(BUILD)/tests/models/cnn_check.o $(LIB)
 CHECK_SUITES := $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%) \
 	"$(CONFORMANCE) --expect $(CONFORMANCE_EXPECT)" \
 	"$(BUILD)/asan/tests/conformance-run --expect $(CONFORMANCE_EXPECT)" \
-	"tests/models/check-cnns $(BUILD) resnet18"
+	"tests/models/check-cnns $(BUILD) resnet18" \
+	"tests/vm/check-rawdev $(BUILD)" \
+	"tools/vm/selftest"
 
 check: deps-check
 	$(MAKE) all
 	$(MAKE) BUILD=$(BUILD)/asan SAN=1 tests
+	$(MAKE) vm-prereqs
 	tests/run-tests $(CHECK_SUITES)
 
 demo: deps-demo
@@ -140,7 +168,7 @@ demo: deps-demo
 
 .PHONY: deps-check deps-demo
 deps-check:
-	tools/setup-deps build compiler conformance models
+	tools/setup-deps build compiler conformance models qemu vm
 
 deps-demo:
 	tools/setup-deps build compiler
