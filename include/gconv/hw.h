@@ -162,9 +162,11 @@ struct gconv_hw_completion {
 	uint32_t info;
 };
 
-_Static_assert(sizeof(struct gconv_hw_job) == 64, "ring entry size");
-_Static_assert(sizeof(struct gconv_hw_completion) == 16,
-	       "completion record size");
+#define GCONV_HW_ASSERT(cond, what) _Static_assert(cond, what)
+
+GCONV_HW_ASSERT(sizeof(struct gconv_hw_job) == 64, "ring entry size");
+GCONV_HW_ASSERT(sizeof(struct gconv_hw_completion) == 16,
+		"completion record size");
 
 #define GCONV_RING_ALIGN		64
 #define GCONV_CPL_ALIGN			16

@@ -89,8 +89,8 @@ struct drm_gconv_submit {
 	__u32 flags;		/* in: none defined, must be zero */
 	__u64 chain_offset;	/* in: byte offset in the BO, 8-aligned */
 	__u64 chain_size;	/* in: bytes */
-	__u64 bo_handles;	/* in: user pointer to __u32 handles the chain
-				 * reads or writes (implicit sync) */
+	__u64 bo_handles;	/* in: user pointer to the __u32 handles */
+				/* of the BOs the chain uses (implicit sync) */
 	__u32 bo_count;		/* in */
 	__u32 priority;		/* in: enum drm_gconv_priority */
 	__u32 in_syncobj;	/* in: syncobj to wait for first, or 0 */

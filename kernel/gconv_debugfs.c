@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gconv: debugfs, under /sys/kernel/debug/accel/<pci-bdf>/.
+ *   queues    per queue: ring head/tail, seqnos, the job on the hardware
+ *   contexts  which VM owns each hardware context slot
+ *   faults    the latched fault registers
+ */
+#include <drm/drm_debugfs.h>
+#include <drm/drm_file.h>
+#include <drm/drm_print.h>
+#include <linux/seq_file.h>
+
+#include "gconv_drv.h"
+
+static int queues_show(struct seq_file *m, void *unused)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct gconv_device *gdev = to_gconv_dev(entry->dev);
+	unsigned int i;
+
+	for (i = 0; i < gdev->num_queues; i++) {
+		struct gconv_queue *q = &gdev->queue[i];
+		u32 base = GCONV_REG_QUEUE(i);
+		u64 active;
+
+		spin_lock(&q->lock);
+		active = q->active ? q->active->seqno : 0;
+		spin_unlock(&q->lock);
+		seq_printf(m,
+			   "queue %u: head %u tail %u status 0x%x submitted %llu completed %llu on-hw %llu\n",
+			   i,
+			   gconv_read(gdev, base + GCONV_Q_HEAD),
+			   gconv_read(gdev, base + GCONV_Q_TAIL),
+			   gconv_read(gdev, base + GCONV_Q_STATUS), q->seqno,
+			   READ_ONCE(q->cpl->seqno), active);
+	}
+	return 0;
+}
+
+static int contexts_show(struct seq_file *m, void *unused)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct gconv_device *gdev = to_gconv_dev(entry->dev);
+	unsigned int i;
+
+	mutex_lock(&gdev->ctx_lock);
+	for (i = 0; i < gdev->num_contexts; i++) {
+		struct gconv_vm *vm = gdev->ctx_owner[i];
+
+		if (vm)
+			seq_printf(m, "context %u: vm %p root %pad hw-jobs %d\n",
+				   i, vm, &vm->root.dma,
+				   atomic_read(&vm->hw_jobs));
+		else
+			seq_printf(m, "context %u: free\n", i);
+	}
+	mutex_unlock(&gdev->ctx_lock);
+	return 0;
+}
+
+static int faults_show(struct seq_file *m, void *unused)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct gconv_device *gdev = to_gconv_dev(entry->dev);
+	u64 addr = gconv_read(gdev, GCONV_REG_FAULT_ADDR_LO);
+
+	addr |= (u64)gconv_read(gdev, GCONV_REG_FAULT_ADDR_HI) << 32;
+	seq_printf(m,
+		   "status %u queue %u context %u flags 0x%x addr 0x%llx info 0x%x\n",
+		   gconv_read(gdev, GCONV_REG_FAULT_STATUS),
+		   gconv_read(gdev, GCONV_REG_FAULT_QUEUE),
+		   gconv_read(gdev, GCONV_REG_FAULT_CONTEXT),
+		   gconv_read(gdev, GCONV_REG_FAULT_FLAGS), addr,
+		   gconv_read(gdev, GCONV_REG_FAULT_INFO));
+	return 0;
+}
+
+static const struct drm_debugfs_info gconv_debugfs_list[] = {
+	{ "queues", queues_show, 0 },
+	{ "contexts", contexts_show, 0 },
+	{ "faults", faults_show, 0 },
+};
+
+void gconv_debugfs_init(struct gconv_device *gdev)
+{
+	drm_debugfs_add_files(&gdev->drm, gconv_debugfs_list,
+			      ARRAY_SIZE(gconv_debugfs_list));
+}

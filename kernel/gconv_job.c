@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gconv: jobs.  SUBMIT checks every field, validates the chain with the
+ * shared validator, and queues a drm_sched job; one scheduler per hardware
+ * queue runs it (credit limit 1, so a queue's completion record always
+ * belongs to its one job on the hardware); the threaded interrupt handler
+ * reads completion records and signals the hardware fences.
+ *
+ * Locking: gconv_queue.lock protects a queue's ring tail and active job;
+ * it is taken in run_job and in the interrupt thread.  gdev->reset_lock
+ * serialises device resets from the timeout handlers.
+ */
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_print.h>
+#include <drm/drm_syncobj.h>
+#include <drm/drm_utils.h>
+#include <linux/dma-resv.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "gconv_drv.h"
+#include "gconv_accel.h"
+#include <gconv/validate.h>
+
+/* a WAIT can name any of the last GCONV_JOB_RECORDS jobs of a file */
+#define GCONV_JOB_RECORDS	4096
+#define GCONV_MAX_SUBMIT_BOS	4096
+
+static DEFINE_MUTEX(gconv_reset_lock);
+
+static struct gconv_job *to_gconv_job(struct drm_sched_job *job)
+{
+	return container_of(job, struct gconv_job, base);
+}
+
+static struct gconv_queue *to_queue(struct drm_gpu_scheduler *sched)
+{
+	return container_of(sched, struct gconv_queue, sched);
+}
+
+/* ---- hardware fences ------------------------------------------------------- */
+
+static const char *gconv_fence_driver(struct dma_fence *f)
+{
+	return DRIVER_NAME;
+}
+
+static const char *gconv_fence_timeline(struct dma_fence *f)
+{
+	return "gconv-queue";
+}
+
+static const struct dma_fence_ops gconv_fence_ops = {
+	.get_driver_name = gconv_fence_driver,
+	.get_timeline_name = gconv_fence_timeline,
+};
+
+/* ---- records --------------------------------------------------------------------- */
+
+static void stats_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct gconv_stats, ref));
+}
+
+void gconv_stats_put(struct gconv_stats *stats)
+{
+	kref_put(&stats->ref, stats_release);
+}
+
+static void record_release(struct kref *ref)
+{
+	struct gconv_job_record *rec = container_of(ref, typeof(*rec), ref);
+
+	dma_fence_put(rec->done);
+	if (rec->stats)
+		gconv_stats_put(rec->stats);
+	kfree(rec);
+}
+
+void gconv_record_put(struct gconv_job_record *rec)
+{
+	kref_put(&rec->ref, record_release);
+}
+
+/* dropping a reference that cannot be the last one */
+static void record_noop_release(struct kref *ref)
+{
+	WARN_ON(1);
+}
+
+static u32 status_from_hw(u32 hw)
+{
+	switch (hw) {
+	case GCONV_HW_OK:
+		return DRM_GCONV_JOB_OK;
+	case GCONV_HW_INVALID_JOB:
+	case GCONV_HW_INVALID_CHAIN:
+		return DRM_GCONV_JOB_INVALID;
+	case GCONV_HW_MMU_FAULT:
+		return DRM_GCONV_JOB_MMU_FAULT;
+	case GCONV_HW_DMA_ERROR:
+		return DRM_GCONV_JOB_DMA_ERROR;
+	default:
+		return DRM_GCONV_JOB_ERROR;
+	}
+}
+
+/* End @job's time on the hardware with @status; q->lock held. */
+static void job_end_locked(struct gconv_queue *q, struct gconv_job *job,
+			   u32 status, u32 info, u64 fault_addr)
+{
+	lockdep_assert_held(&q->lock);
+	job->rec->status = status;
+	job->rec->info = info;
+	job->rec->fault_addr = fault_addr;
+	if (status == DRM_GCONV_JOB_OK) {
+		atomic64_inc(&job->rec->stats->completed);
+	} else {
+		atomic64_inc(&job->rec->stats->failed);
+		dma_fence_set_error(job->hw_fence, -EIO);
+	}
+	q->active = NULL;
+	atomic_dec(&job->vm->hw_jobs);
+	dma_fence_signal(job->hw_fence);
+}
+
+/* Consume @q's completion record if it belongs to its active job. */
+void gconv_queue_complete(struct gconv_queue *q)
+{
+	struct gconv_device *gdev = q->gdev;
+	struct gconv_job *job;
+	u64 fault_addr = 0;
+	u32 hw, info;
+
+	spin_lock(&q->lock);
+	job = q->active;
+	if (!job || READ_ONCE(q->cpl->seqno) != job->seqno) {
+		spin_unlock(&q->lock);
+		return;
+	}
+	/* the record's status was written with its seqno */
+	dma_rmb();
+	hw = READ_ONCE(q->cpl->status);
+	info = READ_ONCE(q->cpl->info);
+	if (hw != GCONV_HW_OK &&
+	    gconv_read(gdev, GCONV_REG_FAULT_QUEUE) == q->idx &&
+	    gconv_read(gdev, GCONV_REG_FAULT_SEQNO_LO) ==
+		    lower_32_bits(job->seqno)) {
+		fault_addr = gconv_read(gdev, GCONV_REG_FAULT_ADDR_LO);
+		fault_addr |= (u64)gconv_read(gdev, GCONV_REG_FAULT_ADDR_HI)
+			      << 32;
+		gconv_write(gdev, GCONV_REG_FAULT_ACK, 1);
+	}
+	job_end_locked(q, job, status_from_hw(hw), info, fault_addr);
+	spin_unlock(&q->lock);
+}
+
+irqreturn_t gconv_irq_thread(int irq, void *arg)
+{
+	struct gconv_device *gdev = arg;
+	unsigned int i;
+
+	for (i = 0; i < gdev->num_queues; i++)
+		gconv_queue_complete(&gdev->queue[i]);
+	return IRQ_HANDLED;
+}
+
+/* ---- scheduler backend ---------------------------------------------------------- */
+
+static struct dma_fence *gconv_run_job(struct drm_sched_job *sched_job)
+{
+	struct gconv_job *job = to_gconv_job(sched_job);
+	struct gconv_queue *q = to_queue(sched_job->sched);
+	struct gconv_device *gdev = q->gdev;
+	struct gconv_hw_job *e;
+	struct dma_fence *fence;
+	int ret;
+
+	if (unlikely(sched_job->s_fence->finished.error))
+		return ERR_PTR(sched_job->s_fence->finished.error);
+
+	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
+	if (!fence)
+		return ERR_PTR(-ENOMEM);
+	ret = gconv_vm_bind_ctx(job->vm);	/* counts a hardware job */
+	if (ret) {
+		kfree(fence);
+		return ERR_PTR(ret);
+	}
+
+	spin_lock(&q->lock);
+	dma_fence_init(fence, &gconv_fence_ops, &gdev->fence_lock,
+		       q->fence_context, ++q->seqno);
+	job->hw_fence = dma_fence_get(fence);
+	job->seqno = q->seqno;
+	job->queue = q;
+	q->active = job;
+	e = &q->ring[q->tail];
+	memset(e, 0, sizeof(*e));
+	e->opcode = GCONV_OP_RUN_CHAIN;
+	e->flags = GCONV_JOB_F_IRQ;
+	e->context = job->vm->ctx;
+	e->chain_addr = job->chain_addr;
+	e->chain_size = job->chain_size;
+	e->seqno = job->seqno;
+	q->tail = (q->tail + 1) % (PAGE_SIZE / sizeof(*e));
+	/* the entry is in memory before the device sees the new tail */
+	wmb();
+	gconv_write(gdev, GCONV_REG_QUEUE(q->idx) + GCONV_Q_TAIL, q->tail);
+	gconv_write(gdev, GCONV_REG_QUEUE(q->idx) + GCONV_Q_DOORBELL, 1);
+	spin_unlock(&q->lock);
+	return fence;
+}
+
+/*
+ * A job overran the timeout: reset the device, fail the guilty job with
+ * TIMEOUT and any job on another queue with ABORTED, and restart.  (The
+ * progress check before declaring a hang, and re-running innocent jobs,
+ * belong to the recovery issue.)
+ */
+static enum drm_gpu_sched_stat gconv_timedout_job(struct drm_sched_job *sj)
+{
+	struct gconv_job *bad = to_gconv_job(sj);
+	struct gconv_queue *bq = to_queue(sj->sched);
+	struct gconv_device *gdev = bq->gdev;
+	unsigned int i;
+
+	mutex_lock(&gconv_reset_lock);
+	for (i = 0; i < gdev->num_queues; i++)
+		drm_sched_stop(&gdev->queue[i].sched,
+			       &gdev->queue[i] == bq ? sj : NULL);
+	if (!dma_fence_is_signaled(bad->hw_fence)) {
+		drm_warn(&gdev->drm, "queue %u: job %llu timed out, resetting\n",
+			 bq->idx, bad->seqno);
+		gconv_write(gdev, GCONV_REG_CONTROL, GCONV_CONTROL_RESET);
+		gconv_vm_unbind_all(gdev);
+		for (i = 0; i < gdev->num_queues; i++) {
+			struct gconv_queue *q = &gdev->queue[i];
+
+			spin_lock(&q->lock);
+			if (q->active)
+				job_end_locked(q, q->active,
+					       q == bq ? DRM_GCONV_JOB_TIMEOUT :
+							 DRM_GCONV_JOB_ABORTED,
+					       0, 0);
+			spin_unlock(&q->lock);
+		}
+		if (gconv_hw_init(gdev))
+			drm_err(&gdev->drm, "device did not come back\n");
+	}
+	for (i = 0; i < gdev->num_queues; i++)
+		drm_sched_start(&gdev->queue[i].sched);
+	mutex_unlock(&gconv_reset_lock);
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+static void gconv_free_job(struct drm_sched_job *sched_job)
+{
+	struct gconv_job *job = to_gconv_job(sched_job);
+	u32 i;
+
+	drm_sched_job_cleanup(sched_job);
+	for (i = 0; i < job->bo_count; i++)
+		drm_gem_object_put(job->bos[i]);
+	kvfree(job->bos);
+	drm_gem_object_put(job->chain_bo);
+	dma_fence_put(job->hw_fence);
+	gconv_vm_put(job->vm);
+	gconv_record_put(job->rec);
+	kfree(job);
+}
+
+static const struct drm_sched_backend_ops gconv_sched_ops = {
+	.run_job = gconv_run_job,
+	.timedout_job = gconv_timedout_job,
+	.free_job = gconv_free_job,
+};
+
+int gconv_sched_init(struct gconv_device *gdev)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < gdev->num_queues; i++) {
+		struct gconv_queue *q = &gdev->queue[i];
+		const struct drm_sched_init_args args = {
+			.ops = &gconv_sched_ops,
+			.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+			.credit_limit = 1,
+			.timeout = msecs_to_jiffies(GCONV_JOB_TIMEOUT_MS),
+			.name = q->name,
+			.dev = gdev->drm.dev,
+		};
+
+		snprintf(q->name, sizeof(q->name), "gconv-q%u", i);
+		q->fence_context = dma_fence_context_alloc(1);
+		ret = drm_sched_init(&q->sched, &args);
+		if (ret) {
+			while (i--)
+				drm_sched_fini(&gdev->queue[i].sched);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void gconv_sched_fini(struct gconv_device *gdev)
+{
+	unsigned int i;
+
+	for (i = 0; i < gdev->num_queues; i++)
+		drm_sched_fini(&gdev->queue[i].sched);
+}
+
+static const enum drm_sched_priority prio_map[] = {
+	[DRM_GCONV_PRIORITY_LOW] = DRM_SCHED_PRIORITY_LOW,
+	[DRM_GCONV_PRIORITY_NORMAL] = DRM_SCHED_PRIORITY_NORMAL,
+	[DRM_GCONV_PRIORITY_HIGH] = DRM_SCHED_PRIORITY_HIGH,
+};
+
+int gconv_file_sched_init(struct gconv_device *gdev, struct gconv_file *gf)
+{
+	struct drm_gpu_scheduler *scheds[GCONV_HW_NUM_QUEUES];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < gdev->num_queues; i++)
+		scheds[i] = &gdev->queue[i].sched;
+	for (i = 0; i < ARRAY_SIZE(gf->entity); i++) {
+		ret = drm_sched_entity_init(&gf->entity[i], prio_map[i], scheds,
+					    gdev->num_queues, NULL);
+		if (ret) {
+			while (i--)
+				drm_sched_entity_destroy(&gf->entity[i]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void gconv_file_sched_fini(struct gconv_file *gf)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(gf->entity); i++)
+		drm_sched_entity_destroy(&gf->entity[i]);
+}
+
+/* ---- SUBMIT -------------------------------------------------------------------- */
+
+/*
+ * Copy the chain out of its BO and validate the copy (the BO may change
+ * under us; the device validates again what it reads).
+ */
+static int check_chain(struct gconv_device *gdev, struct drm_gem_object *obj,
+		       u64 offset, u64 size)
+{
+	struct gconv_bo *bo = to_gconv_bo(obj);
+	const struct gconv_limits lim = {
+		.max_count = gdev->max_chain_len,
+		.max_dim = gdev->max_dim,
+		.max_step = gdev->max_dim,
+		.dtypes = gdev->dtypes,
+		.max_work = 1ull << 44,
+	};
+	struct gconv_verror verr;
+	struct iosys_map map;
+	void *copy;
+	int ret;
+
+	copy = kvmalloc(size, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	ret = drm_gem_shmem_vmap(&bo->base, &map);
+	if (ret)
+		goto out;
+	memcpy(copy, (u8 *)map.vaddr + offset, size);
+	drm_gem_shmem_vunmap(&bo->base, &map);
+	if (gconv_validate_chain(copy, size, &lim, &verr)) {
+		drm_dbg(&gdev->drm,
+			"submit: chain rejected: descriptor %d, operand %c, field %s: %s\n",
+			verr.desc == GCONV_VERR_NO_DESC ? -1 : (int)verr.desc,
+			verr.operand ? verr.operand : '-', verr.field,
+			gconv_verr_str(verr.code));
+		ret = -EINVAL;
+	}
+out:
+	kvfree(copy);
+	return ret;
+}
+
+int gconv_ioctl_submit(struct drm_device *drm, void *data,
+		       struct drm_file *file)
+{
+	struct gconv_device *gdev = to_gconv_dev(drm);
+	struct gconv_file *gf = file->driver_priv;
+	struct drm_gconv_submit *args = data;
+	struct drm_syncobj *out_sync = NULL;
+	struct drm_gem_object **bos = NULL;
+	struct drm_gem_object *chain_obj;
+	struct gconv_job_record *rec;
+	struct ww_acquire_ctx ctx;
+	struct gconv_job *job;
+	u64 chain_va, id;
+	u32 i;
+	int ret;
+
+	/* ---- check every field before allocating anything ---- */
+	if (args->flags) {
+		drm_dbg(drm, "submit: unknown flags 0x%x\n", args->flags);
+		return -EINVAL;
+	}
+	if (args->reserved[0] || args->reserved[1]) {
+		drm_dbg(drm, "submit: reserved fields are not zero\n");
+		return -EINVAL;
+	}
+	if (args->priority > DRM_GCONV_PRIORITY_HIGH) {
+		drm_dbg(drm, "submit: bad priority %u\n", args->priority);
+		return -EINVAL;
+	}
+	if (args->chain_offset % 8) {
+		drm_dbg(drm, "submit: chain_offset not 8-byte aligned\n");
+		return -EINVAL;
+	}
+	if (args->chain_size < sizeof(struct gconv_chain_header) ||
+	    args->chain_size > gdev->max_chain_bytes) {
+		drm_dbg(drm, "submit: chain_size %llu out of range\n",
+			args->chain_size);
+		return -EINVAL;
+	}
+	if (args->bo_count > GCONV_MAX_SUBMIT_BOS) {
+		drm_dbg(drm, "submit: %u BOs, at most %u\n", args->bo_count,
+			GCONV_MAX_SUBMIT_BOS);
+		return -EINVAL;
+	}
+	if (args->in_syncobj) {
+		struct drm_syncobj *s = drm_syncobj_find(file, args->in_syncobj);
+
+		if (!s) {
+			drm_dbg(drm, "submit: no in_syncobj %u\n",
+				args->in_syncobj);
+			return -ENOENT;
+		}
+		drm_syncobj_put(s);
+	}
+	if (args->out_syncobj) {
+		out_sync = drm_syncobj_find(file, args->out_syncobj);
+		if (!out_sync) {
+			drm_dbg(drm, "submit: no out_syncobj %u\n",
+				args->out_syncobj);
+			return -ENOENT;
+		}
+	}
+	chain_obj = drm_gem_object_lookup(file, args->chain_handle);
+	if (!chain_obj) {
+		drm_dbg(drm, "submit: no chain BO %u\n", args->chain_handle);
+		ret = -ENOENT;
+		goto err_sync;
+	}
+	if (args->chain_offset > chain_obj->size ||
+	    args->chain_size > chain_obj->size - args->chain_offset) {
+		drm_dbg(drm, "submit: chain beyond its BO\n");
+		ret = -EINVAL;
+		goto err_chain;
+	}
+	if (args->bo_count) {
+		ret = drm_gem_objects_lookup(file, u64_to_user_ptr(args->bo_handles),
+					     args->bo_count, &bos);
+		if (ret) {
+			drm_dbg(drm, "submit: bad bo_handles (%d)\n", ret);
+			goto err_chain;
+		}
+	}
+	ret = check_chain(gdev, chain_obj, args->chain_offset,
+			  args->chain_size);
+	if (ret)
+		goto err_bos;
+
+	/* ---- allocate and act ---- */
+	ret = gconv_bo_map(to_gconv_bo(chain_obj), gf->vm, &chain_va);
+	for (i = 0; !ret && i < args->bo_count; i++) {
+		u64 unused;
+
+		ret = gconv_bo_map(to_gconv_bo(bos[i]), gf->vm, &unused);
+	}
+	if (ret)
+		goto err_bos;
+
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!rec || !job) {
+		ret = -ENOMEM;
+		goto err_alloc;
+	}
+	kref_init(&rec->ref);
+	kref_get(&gf->stats->ref);
+	rec->stats = gf->stats;
+	id = atomic64_inc_return(&gf->next_id);
+	ret = xa_err(xa_store(&gf->jobs, id, NULL, GFP_KERNEL));
+	if (ret)
+		goto err_alloc;
+
+	ret = drm_sched_job_init(&job->base, &gf->entity[args->priority], 1,
+				 gf, file->client_id);
+	if (ret)
+		goto err_xa;
+	job->gdev = gdev;
+	job->vm = gf->vm;
+	kref_get(&gf->vm->ref);
+	job->rec = rec;
+	kref_get(&rec->ref);
+	job->chain_bo = chain_obj;
+	job->chain_addr = chain_va + args->chain_offset;
+	job->chain_size = args->chain_size;
+	job->bos = bos;
+	job->bo_count = args->bo_count;
+
+	if (args->in_syncobj) {
+		ret = drm_sched_job_add_syncobj_dependency(&job->base, file,
+							   args->in_syncobj, 0);
+		if (ret)
+			goto err_job;
+	}
+	ret = drm_gem_lock_reservations(bos, args->bo_count, &ctx);
+	if (ret)
+		goto err_job;
+	for (i = 0; i < args->bo_count; i++) {
+		ret = dma_resv_reserve_fences(bos[i]->resv, 1);
+		if (!ret)
+			ret = drm_sched_job_add_implicit_dependencies(&job->base,
+								      bos[i],
+								      true);
+		if (ret) {
+			drm_gem_unlock_reservations(bos, args->bo_count, &ctx);
+			goto err_job;
+		}
+	}
+
+	drm_sched_job_arm(&job->base);
+	rec->done = dma_fence_get(&job->base.s_fence->finished);
+	for (i = 0; i < args->bo_count; i++)
+		dma_resv_add_fence(bos[i]->resv, rec->done,
+				   DMA_RESV_USAGE_WRITE);
+	drm_gem_unlock_reservations(bos, args->bo_count, &ctx);
+	if (out_sync) {
+		drm_syncobj_replace_fence(out_sync, rec->done);
+		drm_syncobj_put(out_sync);
+	}
+	xa_store(&gf->jobs, id, rec, GFP_KERNEL);	/* slot reserved above */
+	if (id > GCONV_JOB_RECORDS) {
+		struct gconv_job_record *old;
+
+		old = xa_erase(&gf->jobs, id - GCONV_JOB_RECORDS);
+		if (old)
+			gconv_record_put(old);
+	}
+	atomic64_inc(&gf->submitted);
+	drm_sched_entity_push_job(&job->base);
+	args->job_id = id;
+	return 0;
+
+err_job:
+	drm_sched_job_cleanup(&job->base);
+	gconv_vm_put(job->vm);
+	kref_put(&rec->ref, record_noop_release);	/* the job's reference */
+err_xa:
+	xa_erase(&gf->jobs, id);
+err_alloc:
+	kfree(job);
+	if (rec && rec->stats)
+		gconv_stats_put(rec->stats);
+	kfree(rec);
+err_bos:
+	for (i = 0; bos && i < args->bo_count; i++)
+		drm_gem_object_put(bos[i]);
+	kvfree(bos);
+err_chain:
+	drm_gem_object_put(chain_obj);
+err_sync:
+	if (out_sync)
+		drm_syncobj_put(out_sync);
+	return ret;
+}
+
+/* ---- WAIT ----------------------------------------------------------------------- */
+
+int gconv_ioctl_wait(struct drm_device *drm, void *data,
+		     struct drm_file *file)
+{
+	struct gconv_file *gf = file->driver_priv;
+	struct drm_gconv_wait *args = data;
+	struct gconv_job_record *rec;
+	long ret;
+
+	if (args->reserved) {
+		drm_dbg(drm, "wait: reserved field is not zero\n");
+		return -EINVAL;
+	}
+	xa_lock(&gf->jobs);
+	rec = xa_load(&gf->jobs, args->job_id);
+	if (rec)
+		kref_get(&rec->ref);
+	xa_unlock(&gf->jobs);
+	if (!rec) {
+		drm_dbg(drm, "wait: no job %llu\n", args->job_id);
+		return -ENOENT;
+	}
+	ret = dma_fence_wait_timeout(rec->done, true,
+				     drm_timeout_abs_to_jiffies(args->timeout_ns));
+	if (ret > 0 || (ret == 0 && dma_fence_is_signaled(rec->done))) {
+		args->status = rec->status;
+		args->info = rec->info;
+		args->fault_addr = rec->fault_addr;
+		ret = 0;
+	} else if (ret == 0) {
+		ret = -ETIME;
+	}
+	gconv_record_put(rec);
+	return ret;
+}
