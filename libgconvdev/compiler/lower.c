@@ -1332,6 +1332,43 @@ static int geometry_2d(struct graph *g, struct node *n, const struct value *x,
 				  pb, pe, out, op);
 }
 
+/*
+ * The convolution GCONV shared by Conv and ConvTranspose: @d has the loop
+ * nest (n, g = groups, k and c per group, ...), @xs and @os the 4-D NCHW
+ * strides of input and output, @oy the weights operand, @bias an optional
+ * per-output-channel vector.
+ */
+static int emit_conv(struct graph *g, struct gconv_desc *d,
+		     const struct view *xv, const int64_t *xs,
+		     const struct opnd *oy, const struct view *ov,
+		     const int64_t *os, const struct value *bias,
+		     const struct view *bv, struct value *o)
+{
+	uint64_t C = d->c, K = d->k;
+	struct opnd ox = { xv->buf, xv->off,
+			   { (uint64_t)xs[0], C * (uint64_t)xs[1], 0,
+			     (uint64_t)xs[1], (uint64_t)xs[2],
+			     (uint64_t)xs[3] } };
+	struct opnd oo = { ov->buf, ov->off,
+			   { (uint64_t)os[0], K * (uint64_t)os[1],
+			     (uint64_t)os[1], 0, (uint64_t)os[2],
+			     (uint64_t)os[3] } };
+	struct opnd ob = { 0 };
+	int r;
+
+	if (bias) {
+		uint64_t s = bias->dims[0] == 1 ? 0 : (uint64_t)bv->strides[0];
+
+		d->combine = GCONV_COMBINE_ADD;
+		ob = (struct opnd){ bv->buf, bv->off, { 0, K * s, s, 0, 0, 0 } };
+	}
+	r = emit_desc(g, d, &ox, oy, bias ? &ob : NULL, &oo);
+	if (r < 0)
+		return r;
+	o->last_gconv = r;
+	return 0;
+}
+
 static int lower_conv(struct graph *g, struct node *n)
 {
 	struct value *x = in_v(g, n, 0), *w = in_v(g, n, 1), *bias = in_v(g, n, 2);
@@ -1340,7 +1377,7 @@ static int lower_conv(struct graph *g, struct node *n)
 	int64_t kernel[2], stride[2], dil[2], pb[2], pe[2], out[2];
 	int64_t group = gc_attr_int(n, "group", 1), K, C;
 	struct view xv, wv, ov, bv;
-	struct opnd ox = { 0 }, oy = { 0 }, ob = { 0 }, oo = { 0 };
+	struct opnd oy;
 	struct gconv_desc d;
 	int r;
 
@@ -1384,31 +1421,11 @@ static int lower_conv(struct graph *g, struct node *n)
 	d.pad_left = (uint32_t)pb[1];
 	d.pad_right = (uint32_t)pe[1];
 
-	ox = (struct opnd){ xv.buf, xv.off,
-			    { (uint64_t)xs[0], (uint64_t)(C * xs[1]), 0,
-			      (uint64_t)xs[1], (uint64_t)xs[2],
-			      (uint64_t)xs[3] } };
 	oy = (struct opnd){ wv.buf, wv.off,
 			    { 0, (uint64_t)(K * ws[0]), (uint64_t)ws[0],
 			      (uint64_t)ws[1], (uint64_t)ws[2],
 			      (uint64_t)ws[3] } };
-	oo = (struct opnd){ ov.buf, ov.off,
-			    { (uint64_t)os[0], (uint64_t)(K * os[1]),
-			      (uint64_t)os[1], 0, (uint64_t)os[2],
-			      (uint64_t)os[3] } };
-	if (bias) {
-		int64_t s = bias->dims[0] == 1 ? 0 : bv.strides[0];
-
-		d.combine = GCONV_COMBINE_ADD;
-		ob = (struct opnd){ bv.buf, bv.off,
-				    { 0, (uint64_t)(K * s), (uint64_t)s, 0, 0,
-				      0 } };
-	}
-	r = emit_desc(g, &d, &ox, &oy, bias ? &ob : NULL, &oo);
-	if (r < 0)
-		return r;
-	o->last_gconv = r;
-	return 0;
+	return emit_conv(g, &d, &xv, xs, &oy, &ov, os, bias, &bv, o);
 }
 
 static int emit_axis_map(struct graph *g, int rank, const int64_t *dims,
@@ -1480,7 +1497,7 @@ static int lower_conv_transpose(struct graph *g, struct node *n)
 	int64_t kernel[2], stride[2], dil[2], pb[2], pe[2], out[2];
 	int64_t group = gc_attr_int(n, "group", 1), K, C, G, i;
 	struct view xv, ov, bv, fv;
-	struct opnd ox, oy, ob = { 0 }, oo;
+	struct opnd oy;
 	struct gconv_desc d;
 	float *flip;
 	int r, fb;
@@ -1580,27 +1597,7 @@ have_weights:
 		d.pad_bottom = (uint32_t)(dil[0] * (wd[2] - 1));
 		d.pad_right = (uint32_t)(dil[1] * (wd[3] - 1));
 	}
-	ox = (struct opnd){ xv.buf, xv.off,
-			    { (uint64_t)xs[0], (uint64_t)(C * xs[1]), 0,
-			      (uint64_t)xs[1], (uint64_t)xs[2],
-			      (uint64_t)xs[3] } };
-	oo = (struct opnd){ ov.buf, ov.off,
-			    { (uint64_t)os[0], (uint64_t)(K * os[1]),
-			      (uint64_t)os[1], 0, (uint64_t)os[2],
-			      (uint64_t)os[3] } };
-	if (bias) {
-		int64_t s = bias->dims[0] == 1 ? 0 : bv.strides[0];
-
-		d.combine = GCONV_COMBINE_ADD;
-		ob = (struct opnd){ bv.buf, bv.off,
-				    { 0, (uint64_t)(K * s), (uint64_t)s, 0, 0,
-				      0 } };
-	}
-	r = emit_desc(g, &d, &ox, &oy, bias ? &ob : NULL, &oo);
-	if (r < 0)
-		return r;
-	o->last_gconv = r;
-	return 0;
+	return emit_conv(g, &d, &xv, xs, &oy, &ov, os, bias, &bv, o);
 }
 
 static int lower_pool(struct graph *g, struct node *n)
