@@ -129,19 +129,29 @@ conformance: $(CONFORMANCE)
 
 # VM tests: static guest programs (plain build only: they run in the VM),
 # our QEMU (built and cached by qemu-device/build) and the Debian kernel.
-GUEST_PROGS := $(BUILD)/tests/vm/guest-rawdev
+GUEST_PROGS := $(BUILD)/tests/vm/guest-rawdev $(BUILD)/tests/vm/gconv-test
 
 $(BUILD)/tests/vm/guest-rawdev: $(BUILD)/tests/vm/guest_rawdev.o \
 				$(TOOL_COMMON) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -static $^ -o $@ -lm
 
+# the driver's test program talks to /dev/accel through libdrm (static)
+$(BUILD)/tests/vm/gconv_test.o: CPPFLAGS_ALL += -D_GNU_SOURCE \
+	-Iinclude/uapi/drm -I/usr/include/libdrm
+$(BUILD)/tests/vm/gconv-test: $(BUILD)/tests/vm/gconv_test.o \
+			      $(TOOL_COMMON) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -static $^ -o $@ /usr/lib/x86_64-linux-gnu/libdrm.a -lm
+
 .PHONY: qemu vm-prereqs
 qemu:
 	qemu-device/build --print-binary
 
+# the module for the VM tests, against the Debian kernel they boot
 vm-prereqs: qemu $(GUEST_PROGS)
 	tools/vm/kernel >/dev/null
+	$(MAKE) -C $(VM_KDIR) M=$(CURDIR) W=1 modules
 
 # Real CNNs (torchvision exports, cached outside the clone) against PyTorch.
 
@@ -159,6 +169,7 @@ CHECK_SUITES := $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%) \
 	"$(BUILD)/asan/tests/conformance-run --expect $(CONFORMANCE_EXPECT)" \
 	"tests/models/check-cnns $(BUILD) resnet18" \
 	"tests/vm/check-rawdev $(BUILD)" \
+	"tests/vm/check-driver $(BUILD)" \
 	"tools/vm/selftest"
 
 check: deps-check
@@ -173,7 +184,7 @@ demo: deps-demo
 
 .PHONY: deps-check deps-demo
 deps-check:
-	tools/setup-deps build compiler conformance models qemu vm
+	tools/setup-deps build compiler conformance models qemu vm kernel
 
 deps-demo:
 	tools/setup-deps build compiler

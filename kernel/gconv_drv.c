@@ -223,7 +223,7 @@ static const struct drm_ioctl_desc gconv_ioctls[] = {
 DEFINE_DRM_ACCEL_FOPS(gconv_fops);
 
 static const struct drm_driver gconv_drm_driver = {
-	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM,
+	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ,
 	.open = gconv_open,
 	.postclose = gconv_postclose,
 	.gem_create_object = gconv_gem_create_object,

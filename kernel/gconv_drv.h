@@ -103,6 +103,8 @@ struct gconv_device {
 	u32 max_chain_bytes, max_operand_bytes;
 
 	struct gconv_queue queue[GCONV_HW_NUM_QUEUES];
+	/* every entity's scheduler list: drm_sched keeps the pointer */
+	struct drm_gpu_scheduler *scheds[GCONV_HW_NUM_QUEUES];
 
 	struct mutex ctx_lock;		/* protects ctx_owner and vm->ctx */
 	struct gconv_vm *ctx_owner[GCONV_HW_NUM_CONTEXTS];

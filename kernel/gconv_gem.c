@@ -26,7 +26,8 @@ static void gconv_bo_free(struct drm_gem_object *obj)
 		gconv_vm_put(m->vm);
 		list_del(&m->link);
 		kfree(m);
-		drm_gem_shmem_unpin(&bo->base);
+		if (!obj->import_attach)
+			drm_gem_shmem_unpin(&bo->base);
 	}
 	mutex_destroy(&bo->lock);
 	drm_gem_shmem_free(&bo->base);
@@ -81,13 +82,23 @@ int gconv_bo_map(struct gconv_bo *bo, struct gconv_vm *vm, u64 *addr)
 		ret = -ENOMEM;
 		goto err_unlock;
 	}
-	ret = drm_gem_shmem_pin(&bo->base);
-	if (ret)
-		goto err_free;
-	sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
-	if (IS_ERR(sgt)) {
-		ret = PTR_ERR(sgt);
-		goto err_unpin;
+	if (bo->base.base.import_attach) {
+		/* a dma-buf from elsewhere: its attachment's mapping is
+		 * stable while we hold the import */
+		sgt = bo->base.sgt;
+		if (!sgt) {
+			ret = -EINVAL;
+			goto err_free;
+		}
+	} else {
+		ret = drm_gem_shmem_pin(&bo->base);
+		if (ret)
+			goto err_free;
+		sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
+		if (IS_ERR(sgt)) {
+			ret = PTR_ERR(sgt);
+			goto err_unpin;
+		}
 	}
 	mutex_lock(&vm->lock);
 	ret = drm_mm_insert_node_generic(&vm->mm, &m->node, bo->base.base.size,
@@ -111,7 +122,8 @@ err_node:
 	drm_mm_remove_node(&m->node);
 	mutex_unlock(&vm->lock);
 err_unpin:
-	drm_gem_shmem_unpin(&bo->base);
+	if (!bo->base.base.import_attach)
+		drm_gem_shmem_unpin(&bo->base);
 err_free:
 	kfree(m);
 err_unlock:

@@ -296,6 +296,7 @@ int gconv_sched_init(struct gconv_device *gdev)
 
 		snprintf(q->name, sizeof(q->name), "gconv-q%u", i);
 		q->fence_context = dma_fence_context_alloc(1);
+		gdev->scheds[i] = &q->sched;
 		ret = drm_sched_init(&q->sched, &args);
 		if (ret) {
 			while (i--)
@@ -322,15 +323,13 @@ static const enum drm_sched_priority prio_map[] = {
 
 int gconv_file_sched_init(struct gconv_device *gdev, struct gconv_file *gf)
 {
-	struct drm_gpu_scheduler *scheds[GCONV_HW_NUM_QUEUES];
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < gdev->num_queues; i++)
-		scheds[i] = &gdev->queue[i].sched;
 	for (i = 0; i < ARRAY_SIZE(gf->entity); i++) {
-		ret = drm_sched_entity_init(&gf->entity[i], prio_map[i], scheds,
-					    gdev->num_queues, NULL);
+		ret = drm_sched_entity_init(&gf->entity[i], prio_map[i],
+					    gdev->scheds, gdev->num_queues,
+					    NULL);
 		if (ret) {
 			while (i--)
 				drm_sched_entity_destroy(&gf->entity[i]);
@@ -466,11 +465,12 @@ int gconv_ioctl_submit(struct drm_device *drm, void *data,
 		goto err_chain;
 	}
 	if (args->bo_count) {
+		/* on failure @bos still holds what was found: err_bos puts it */
 		ret = drm_gem_objects_lookup(file, u64_to_user_ptr(args->bo_handles),
 					     args->bo_count, &bos);
 		if (ret) {
 			drm_dbg(drm, "submit: bad bo_handles (%d)\n", ret);
-			goto err_chain;
+			goto err_bos;
 		}
 	}
 	ret = check_chain(gdev, chain_obj, args->chain_offset,
