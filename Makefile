@@ -170,6 +170,7 @@ CHECK_SUITES := $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%) \
 	"tests/models/check-cnns $(BUILD) resnet18" \
 	"tests/vm/check-rawdev $(BUILD)" \
 	"tests/vm/check-driver $(BUILD)" \
+	"tools/check-kernel" \
 	"tools/vm/selftest"
 
 check: deps-check

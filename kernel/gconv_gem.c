@@ -83,8 +83,7 @@ int gconv_bo_map(struct gconv_bo *bo, struct gconv_vm *vm, u64 *addr)
 		goto err_unlock;
 	}
 	if (bo->base.base.import_attach) {
-		/* a dma-buf from elsewhere: its attachment's mapping is
-		 * stable while we hold the import */
+		/* imported: the attachment's mapping lasts as long as we do */
 		sgt = bo->base.sgt;
 		if (!sgt) {
 			ret = -EINVAL;
