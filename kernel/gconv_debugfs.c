@@ -4,6 +4,8 @@
  *   queues    per queue: ring head/tail, seqnos, the job on the hardware
  *   contexts  which VM owns each hardware context slot
  *   faults    the latched fault registers
+ *   jobs      the last 32 jobs that ended: queue, context, pid, status
+ *   bos       how many BOs exist (0 once every file is closed)
  */
 #include <drm/drm_debugfs.h>
 #include <drm/drm_file.h>
@@ -75,10 +77,43 @@ static int faults_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
+static int jobs_show(struct seq_file *m, void *unused)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct gconv_device *gdev = to_gconv_dev(entry->dev);
+	unsigned int i, n = ARRAY_SIZE(gdev->recent);
+
+	spin_lock(&gdev->recent_lock);
+	for (i = 0; i < n; i++) {
+		struct gconv_recent_job *r =
+			&gdev->recent[(gdev->recent_next + i) % n];
+
+		if (!r->seqno)
+			continue;
+		seq_printf(m,
+			   "queue %u seqno %llu context %u pid %d status %u info 0x%x fault 0x%llx\n",
+			   r->queue, r->seqno, r->context, r->pid, r->status,
+			   r->info, r->fault_addr);
+	}
+	spin_unlock(&gdev->recent_lock);
+	return 0;
+}
+
+static int bos_show(struct seq_file *m, void *unused)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct gconv_device *gdev = to_gconv_dev(entry->dev);
+
+	seq_printf(m, "%d\n", atomic_read(&gdev->bo_count));
+	return 0;
+}
+
 static const struct drm_debugfs_info gconv_debugfs_list[] = {
 	{ "queues", queues_show, 0 },
 	{ "contexts", contexts_show, 0 },
 	{ "faults", faults_show, 0 },
+	{ "jobs", jobs_show, 0 },
+	{ "bos", bos_show, 0 },
 };
 
 void gconv_debugfs_init(struct gconv_device *gdev)

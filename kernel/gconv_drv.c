@@ -57,17 +57,6 @@ int gconv_hw_init(struct gconv_device *gdev)
 	return 0;
 }
 
-static irqreturn_t gconv_irq(int irq, void *arg)
-{
-	struct gconv_device *gdev = arg;
-	u32 status = gconv_read(gdev, GCONV_REG_IRQ_STATUS);
-
-	if (!status)
-		return IRQ_NONE;
-	gconv_write(gdev, GCONV_REG_IRQ_STATUS, status);
-	return IRQ_WAKE_THREAD;
-}
-
 static int gconv_ioctl_get_param(struct drm_device *drm, void *data,
 				 struct drm_file *file)
 {
@@ -292,6 +281,7 @@ static int gconv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, gdev);
 	mutex_init(&gdev->ctx_lock);
 	spin_lock_init(&gdev->fence_lock);
+	spin_lock_init(&gdev->recent_lock);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)

@@ -110,6 +110,17 @@ struct gconv_device {
 	struct gconv_vm *ctx_owner[GCONV_HW_NUM_CONTEXTS];
 
 	spinlock_t fence_lock;		/* the hardware fences' lock */
+
+	/* for debugfs: live BOs, and the last jobs that ended */
+	atomic_t bo_count;
+	spinlock_t recent_lock;		/* protects recent[], recent_next */
+	struct gconv_recent_job {
+		u64 seqno;
+		u64 fault_addr;
+		u32 queue, context, status, info;
+		pid_t pid;
+	} recent[32];
+	unsigned int recent_next;
 	atomic64_t jobs_done, jobs_failed;
 };
 
@@ -150,6 +161,7 @@ struct gconv_file {
 
 struct gconv_job {
 	struct drm_sched_job base;
+	pid_t pid;			/* submitter, for debugfs */
 	struct kref ref;
 	struct gconv_device *gdev;
 	struct gconv_vm *vm;
@@ -201,6 +213,11 @@ int gconv_ioctl_submit(struct drm_device *drm, void *data,
 		       struct drm_file *file);
 int gconv_ioctl_wait(struct drm_device *drm, void *data,
 		     struct drm_file *file);
+void gconv_job_end_locked(struct gconv_queue *q, struct gconv_job *job,
+			  u32 status, u32 info, u64 fault_addr);
+
+/* gconv_irq.c */
+irqreturn_t gconv_irq(int irq, void *arg);
 irqreturn_t gconv_irq_thread(int irq, void *arg);
 void gconv_queue_complete(struct gconv_queue *q);
 

@@ -30,6 +30,7 @@ static void gconv_bo_free(struct drm_gem_object *obj)
 			drm_gem_shmem_unpin(&bo->base);
 	}
 	mutex_destroy(&bo->lock);
+	atomic_dec(&to_gconv_dev(obj->dev)->bo_count);
 	drm_gem_shmem_free(&bo->base);
 }
 
@@ -53,6 +54,7 @@ gconv_gem_create_object(struct drm_device *drm, size_t size)
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
 	bo->base.base.funcs = &gconv_gem_funcs;
+	atomic_inc(&to_gconv_dev(drm)->bo_count);
 	bo->base.map_wc = false;
 	mutex_init(&bo->lock);
 	INIT_LIST_HEAD(&bo->mappings);

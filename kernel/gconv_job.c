@@ -90,28 +90,24 @@ static void record_noop_release(struct kref *ref)
 	WARN_ON(1);
 }
 
-static u32 status_from_hw(u32 hw)
-{
-	switch (hw) {
-	case GCONV_HW_OK:
-		return DRM_GCONV_JOB_OK;
-	case GCONV_HW_INVALID_JOB:
-	case GCONV_HW_INVALID_CHAIN:
-		return DRM_GCONV_JOB_INVALID;
-	case GCONV_HW_MMU_FAULT:
-		return DRM_GCONV_JOB_MMU_FAULT;
-	case GCONV_HW_DMA_ERROR:
-		return DRM_GCONV_JOB_DMA_ERROR;
-	default:
-		return DRM_GCONV_JOB_ERROR;
-	}
-}
-
 /* End @job's time on the hardware with @status; q->lock held. */
-static void job_end_locked(struct gconv_queue *q, struct gconv_job *job,
-			   u32 status, u32 info, u64 fault_addr)
+void gconv_job_end_locked(struct gconv_queue *q, struct gconv_job *job,
+			  u32 status, u32 info, u64 fault_addr)
 {
+	struct gconv_device *gdev = q->gdev;
+	struct gconv_recent_job *r;
+
 	lockdep_assert_held(&q->lock);
+	spin_lock(&gdev->recent_lock);
+	r = &gdev->recent[gdev->recent_next++ % ARRAY_SIZE(gdev->recent)];
+	r->seqno = job->seqno;
+	r->fault_addr = fault_addr;
+	r->queue = q->idx;
+	r->context = job->vm->ctx;
+	r->status = status;
+	r->info = info;
+	r->pid = job->pid;
+	spin_unlock(&gdev->recent_lock);
 	job->rec->status = status;
 	job->rec->info = info;
 	job->rec->fault_addr = fault_addr;
@@ -126,47 +122,6 @@ static void job_end_locked(struct gconv_queue *q, struct gconv_job *job,
 	dma_fence_signal(job->hw_fence);
 }
 
-/* Consume @q's completion record if it belongs to its active job. */
-void gconv_queue_complete(struct gconv_queue *q)
-{
-	struct gconv_device *gdev = q->gdev;
-	struct gconv_job *job;
-	u64 fault_addr = 0;
-	u32 hw, info;
-
-	spin_lock(&q->lock);
-	job = q->active;
-	if (!job || READ_ONCE(q->cpl->seqno) != job->seqno) {
-		spin_unlock(&q->lock);
-		return;
-	}
-	/* the record's status was written with its seqno */
-	dma_rmb();
-	hw = READ_ONCE(q->cpl->status);
-	info = READ_ONCE(q->cpl->info);
-	if (hw != GCONV_HW_OK &&
-	    gconv_read(gdev, GCONV_REG_FAULT_QUEUE) == q->idx &&
-	    gconv_read(gdev, GCONV_REG_FAULT_SEQNO_LO) ==
-		    lower_32_bits(job->seqno)) {
-		fault_addr = gconv_read(gdev, GCONV_REG_FAULT_ADDR_LO);
-		fault_addr |= (u64)gconv_read(gdev, GCONV_REG_FAULT_ADDR_HI)
-			      << 32;
-		gconv_write(gdev, GCONV_REG_FAULT_ACK, 1);
-	}
-	job_end_locked(q, job, status_from_hw(hw), info, fault_addr);
-	spin_unlock(&q->lock);
-}
-
-irqreturn_t gconv_irq_thread(int irq, void *arg)
-{
-	struct gconv_device *gdev = arg;
-	unsigned int i;
-
-	for (i = 0; i < gdev->num_queues; i++)
-		gconv_queue_complete(&gdev->queue[i]);
-	return IRQ_HANDLED;
-}
-
 /* ---- scheduler backend ---------------------------------------------------------- */
 
 static struct dma_fence *gconv_run_job(struct drm_sched_job *sched_job)
@@ -176,18 +131,24 @@ static struct dma_fence *gconv_run_job(struct drm_sched_job *sched_job)
 	struct gconv_device *gdev = q->gdev;
 	struct gconv_hw_job *e;
 	struct dma_fence *fence;
-	int ret;
+	int ret, idx;
 
 	if (unlikely(sched_job->s_fence->finished.error))
 		return ERR_PTR(sched_job->s_fence->finished.error);
+	/* the device may be gone (hot removal): no register access then */
+	if (!drm_dev_enter(&gdev->drm, &idx))
+		return ERR_PTR(-ENODEV);
 
 	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
-	if (!fence)
-		return ERR_PTR(-ENOMEM);
+	if (!fence) {
+		fence = ERR_PTR(-ENOMEM);
+		goto out;
+	}
 	ret = gconv_vm_bind_ctx(job->vm);	/* counts a hardware job */
 	if (ret) {
 		kfree(fence);
-		return ERR_PTR(ret);
+		fence = ERR_PTR(ret);
+		goto out;
 	}
 
 	spin_lock(&q->lock);
@@ -211,6 +172,8 @@ static struct dma_fence *gconv_run_job(struct drm_sched_job *sched_job)
 	gconv_write(gdev, GCONV_REG_QUEUE(q->idx) + GCONV_Q_TAIL, q->tail);
 	gconv_write(gdev, GCONV_REG_QUEUE(q->idx) + GCONV_Q_DOORBELL, 1);
 	spin_unlock(&q->lock);
+out:
+	drm_dev_exit(idx);
 	return fence;
 }
 
@@ -241,10 +204,9 @@ static enum drm_gpu_sched_stat gconv_timedout_job(struct drm_sched_job *sj)
 
 			spin_lock(&q->lock);
 			if (q->active)
-				job_end_locked(q, q->active,
-					       q == bq ? DRM_GCONV_JOB_TIMEOUT :
-							 DRM_GCONV_JOB_ABORTED,
-					       0, 0);
+				gconv_job_end_locked(q, q->active,
+						     q == bq ? DRM_GCONV_JOB_TIMEOUT :
+						     DRM_GCONV_JOB_ABORTED, 0, 0);
 			spin_unlock(&q->lock);
 		}
 		if (gconv_hw_init(gdev))
@@ -507,6 +469,7 @@ int gconv_ioctl_submit(struct drm_device *drm, void *data,
 	if (ret)
 		goto err_xa;
 	job->gdev = gdev;
+	job->pid = task_tgid_nr(current);
 	job->vm = gf->vm;
 	kref_get(&gf->vm->ref);
 	job->rec = rec;
