@@ -198,7 +198,6 @@ static enum drm_gpu_sched_stat gconv_timedout_job(struct drm_sched_job *sj)
 		drm_warn(&gdev->drm, "queue %u: job %llu timed out, resetting\n",
 			 bq->idx, bad->seqno);
 		gconv_write(gdev, GCONV_REG_CONTROL, GCONV_CONTROL_RESET);
-		gconv_vm_unbind_all(gdev);
 		for (i = 0; i < gdev->num_queues; i++) {
 			struct gconv_queue *q = &gdev->queue[i];
 
@@ -209,6 +208,8 @@ static enum drm_gpu_sched_stat gconv_timedout_job(struct drm_sched_job *sj)
 						     DRM_GCONV_JOB_ABORTED, 0, 0);
 			spin_unlock(&q->lock);
 		}
+		/* the reset invalidated every context slot */
+		gconv_vm_unbind_all(gdev);
 		if (gconv_hw_init(gdev))
 			drm_err(&gdev->drm, "device did not come back\n");
 	}
