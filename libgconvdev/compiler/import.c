@@ -440,7 +440,9 @@ int gc_import(struct graph *g, const Onnx__ModelProto *m)
 		tt = vip->type->tensor_type;
 		if (!tt->has_elem_type || tt->elem_type != ET_FLOAT)
 			return gc_error(g, "graph input '%s' has element type "
-					"%d; only float32 inputs are supported",
+					"%d; only float32 inputs run on the "
+					"engine (shape-like inputs must be "
+					"given at compile time as constants)",
 					vip->name, tt->elem_type);
 		if (tt->shape->n_dim > MAXD)
 			return gc_error(g, "graph input '%s' has rank %zu",

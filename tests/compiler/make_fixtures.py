@@ -121,5 +121,20 @@ def main(out):
     save_io(out, "concat", x, cat.reshape(1, 10, 4, 2, 4, 2).max(axis=(3, 5)))
 
 
+def shape_input(out):
+    """Reshape whose target shape is a graph input: compiles only when the
+    caller specialises that input (gconv_compile_opts.consts)."""
+    g = helper.make_graph(
+        [helper.make_node("Reshape", ["x", "shape"], ["r"]),
+         helper.make_node("Relu", ["r"], ["y"])],
+        "shape_input",
+        [f32("x", [2, 3, 4]),
+         helper.make_tensor_value_info("shape", TensorProto.INT64, [2])],
+        [f32("y", [6, 4])])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]),
+         out, "shape_input.onnx")
+
+
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "tests/compiler/fixtures")
+    shape_input(sys.argv[1] if len(sys.argv) > 1 else "tests/compiler/fixtures")

@@ -376,6 +376,47 @@ TEST(truncated_and_bit_flipped_onnx_never_crash)
 	damage_onnx(FIX "shape_arith.onnx", 300);
 }
 
+/* a shape-deciding graph input must be specialised through opts.consts */
+TEST(shape_input_is_specialised_with_consts)
+{
+	static const int64_t shape[2] = { 6, 4 }, dims[1] = { 2 };
+	const struct gconv_const_input c = {
+		.name = "shape", .ndim = 1, .dims = dims, .idata = shape,
+	};
+	struct gconv_compile_opts o = { .consts = &c, .nconsts = 1 };
+	const struct gconv_tensor_info *out;
+	struct gconv_session *s;
+	struct gconv_model *m;
+	char err[512] = "";
+	float *x;
+	int i;
+
+	CHECK_EQ_INT(gconv_compile_onnx_file(FIX "shape_input.onnx", NULL, &m,
+					     err, sizeof(err)),
+		     -EINVAL);
+	if (!strstr(err, "'shape'") || !strstr(err, "compile time"))
+		FAILF("unexpected message: %s", err);
+	if (gconv_compile_onnx_file(FIX "shape_input.onnx", &o, &m, err,
+				    sizeof(err)))
+		FAILF("with consts: %s", err);
+	CHECK_EQ_INT(gconv_model_num_inputs(m), 1);
+	out = gconv_model_output(m, 0);
+	CHECK_EQ_INT(out->ndim, 2);
+	CHECK_EQ_INT(out->dims[0], 6);
+	CHECK_EQ_INT(out->dims[1], 4);
+	CHECK_EQ_INT(gconv_session_create(m, &s), 0);
+	x = gconv_session_input(s, 0);
+	for (i = 0; i < 24; i++)
+		x[i] = (float)(i - 12);
+	if (gconv_session_run(s, err, sizeof(err)))
+		FAILF("%s", err);
+	for (i = 0; i < 24; i++)
+		CHECK_NEAR(gconv_session_output(s, 0)[i], i < 12 ? 0 : i - 12,
+			   0, 0);
+	gconv_session_free(s);
+	gconv_model_free(m);
+}
+
 /* inputs stay intact: running twice without rewriting them is the same */
 TEST(session_run_keeps_inputs_intact)
 {
@@ -402,6 +443,7 @@ TEST(session_run_keeps_inputs_intact)
 }
 
 static const struct test tests[] = {
+	T(shape_input_is_specialised_with_consts),
 	T(session_run_keeps_inputs_intact),
 	T(digits_predictions_match_pytorch),
 	T(digits_batchnorm_folded_and_relus_fused),
