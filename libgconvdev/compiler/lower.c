@@ -1332,6 +1332,27 @@ static int geometry_2d(struct graph *g, struct node *n, const struct value *x,
 				  pb, pe, out, op);
 }
 
+/* The loop nest of a (transposed) convolution on 2-D NCHW views:
+ * x dims, w dims (as_2d), o dims, groups, K and C per group, dilation. */
+static void conv_nest(struct gconv_desc *d, const int64_t *xd,
+		      const int64_t *wd, const int64_t *od, int64_t groups,
+		      int64_t K, int64_t C, const int64_t *dil)
+{
+	gconv_desc_init(d);
+	d->n = (uint32_t)xd[0];
+	d->g = (uint32_t)groups;
+	d->k = (uint32_t)K;
+	d->p = (uint32_t)od[2];
+	d->q = (uint32_t)od[3];
+	d->c = (uint32_t)C;
+	d->r = (uint32_t)wd[2];
+	d->s = (uint32_t)wd[3];
+	d->in_h = (uint32_t)xd[2];
+	d->in_w = (uint32_t)xd[3];
+	d->dilation_h = (uint32_t)dil[0];
+	d->dilation_w = (uint32_t)dil[1];
+}
+
 /*
  * The convolution GCONV shared by Conv and ConvTranspose: @d has the loop
  * nest (n, g = groups, k and c per group, ...), @xs and @os the 4-D NCHW
@@ -1401,21 +1422,9 @@ static int lower_conv(struct graph *g, struct node *n)
 	K = wd[0] / group;
 	C = xd[1] / group;
 
-	gconv_desc_init(&d);
-	d.n = (uint32_t)xd[0];
-	d.g = (uint32_t)group;
-	d.k = (uint32_t)K;
-	d.p = (uint32_t)od[2];
-	d.q = (uint32_t)od[3];
-	d.c = (uint32_t)C;
-	d.r = (uint32_t)wd[2];
-	d.s = (uint32_t)wd[3];
-	d.in_h = (uint32_t)xd[2];
-	d.in_w = (uint32_t)xd[3];
+	conv_nest(&d, xd, wd, od, group, K, C, dil);
 	d.stride_h = (uint32_t)stride[0];
 	d.stride_w = (uint32_t)stride[1];
-	d.dilation_h = (uint32_t)dil[0];
-	d.dilation_w = (uint32_t)dil[1];
 	d.pad_top = (uint32_t)pb[0];
 	d.pad_bottom = (uint32_t)pe[0];
 	d.pad_left = (uint32_t)pb[1];
@@ -1569,21 +1578,9 @@ have_weights:
 	if (wd[3] == 1)
 		oy.st[GCONV_SLOT_COL] = 0;
 
-	gconv_desc_init(&d);
-	d.n = (uint32_t)xd[0];
-	d.g = (uint32_t)G;
-	d.k = (uint32_t)K;
-	d.p = (uint32_t)od[2];
-	d.q = (uint32_t)od[3];
-	d.c = (uint32_t)C;
-	d.r = (uint32_t)wd[2];
-	d.s = (uint32_t)wd[3];
-	d.in_h = (uint32_t)xd[2];
-	d.in_w = (uint32_t)xd[3];
+	conv_nest(&d, xd, wd, od, G, K, C, dil);
 	d.in_dilation_h = (uint32_t)stride[0];
 	d.in_dilation_w = (uint32_t)stride[1];
-	d.dilation_h = (uint32_t)dil[0];
-	d.dilation_w = (uint32_t)dil[1];
 	/* full-correlation padding minus the requested crop */
 	{
 		int64_t t = dil[0] * (wd[2] - 1) - pb[0];
