@@ -80,9 +80,9 @@ static void do_reset(struct gconv_core *c)
 	uint64_t resets = c->counters[CTR(GCONV_REG_RESETS)];
 	const struct gconv_core_ops *ops = c->ops;
 	void *opaque = c->opaque;
-	uint32_t props[5] = { c->inject_hang, c->inject_mmu_fault,
+	uint32_t props[6] = { c->inject_hang, c->inject_mmu_fault,
 			      c->inject_dma_error, c->inject_bad_completion,
-			      c->clock_khz };
+			      c->clock_khz, c->inject_context };
 
 	memset(c, 0, sizeof(*c));
 	c->ops = ops;
@@ -92,6 +92,7 @@ static void do_reset(struct gconv_core *c)
 	c->inject_dma_error = props[2];
 	c->inject_bad_completion = props[3];
 	c->clock_khz = props[4];
+	c->inject_context = props[5];
 	c->counters[CTR(GCONV_REG_RESETS)] = resets + 1;
 }
 
@@ -101,6 +102,7 @@ void gconv_core_init(struct gconv_core *c, const struct gconv_core_ops *ops,
 	memset(c, 0, sizeof(*c));
 	c->ops = ops;
 	c->opaque = opaque;
+	c->inject_context = GCONV_CORE_ANY_CONTEXT;
 }
 
 int gconv_core_reset(struct gconv_core *c)
@@ -156,6 +158,8 @@ static uint32_t read_queue(struct gconv_core *c, unsigned int n, uint32_t r)
 		return c->latched_hi;
 	case GCONV_Q_JOBS:
 		return q->jobs;
+	case GCONV_Q_PROGRESS:
+		return __atomic_load_n(&q->progress, __ATOMIC_RELAXED);
 	case GCONV_Q_DOORBELL:
 		return 0;
 	}
@@ -475,7 +479,10 @@ int gconv_core_take_job(struct gconv_core *c, struct gconv_core_job *job)
 				job->status = GCONV_HW_BAD_CONTEXT;
 			else
 				job->root = c->ctx[ctx].root;
-			if (c->inject_hang) {
+			if (c->inject_context != GCONV_CORE_ANY_CONTEXT &&
+			    c->inject_context != ctx)
+				; /* injections wait for their context */
+			else if (c->inject_hang) {
 				c->inject_hang--;
 				job->hang = 1;
 			} else if (c->inject_mmu_fault) {
@@ -503,6 +510,13 @@ struct walker {
 	uint64_t leaf_va;	/* VA >> 21 of the cached leaf table */
 	uint64_t leaf_pa;	/* its physical address, 0: none */
 };
+
+/* One unit of work done: a page moved or a descriptor finished. */
+static void progress(struct walker *w)
+{
+	__atomic_add_fetch(&w->c->q[w->job->queue].progress, 1,
+			   __ATOMIC_RELAXED);
+}
 
 static int aborted(struct gconv_core *c)
 {
@@ -570,6 +584,7 @@ static int mmu_read(struct walker *w, uint64_t va, void *buf, uint64_t len)
 		if (w->c->ops->dma_read(w->c->opaque, pa, p, n))
 			return fail(w->job, GCONV_HW_DMA_ERROR, pa, 0);
 		w->job->bytes_read += n;
+		progress(w);
 		va += n;
 		p += n;
 		len -= n;
@@ -612,6 +627,7 @@ static int mmu_write(struct walker *w, uint64_t va, const void *buf,
 			return -1;
 		}
 		w->job->bytes_written += n;
+		progress(w);
 		v += n;
 		p += n;
 		rem -= n;
@@ -682,6 +698,7 @@ static int run_desc(struct walker *w, const struct gconv_desc *d, uint32_t idx)
 		cycles = (bytes + GCONV_TIMING_BYTES_PER_CYCLE - 1) /
 			 GCONV_TIMING_BYTES_PER_CYCLE;
 	w->job->gconvs++;
+	progress(w);
 	w->job->macs += macs;
 	w->job->modeled_cycles += cycles;
 	r = 0;

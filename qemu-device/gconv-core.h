@@ -60,6 +60,7 @@ struct gconv_core_queue {
 	uint32_t control;
 	uint32_t status;
 	uint32_t jobs;
+	uint32_t progress;	/* updated atomically by run_job */
 	int busy;		/* a job of this queue is taken or hung */
 };
 
@@ -97,6 +98,7 @@ struct gconv_core {
 	uint32_t inject_mmu_fault;
 	uint32_t inject_dma_error;
 	uint32_t inject_bad_completion;
+	uint32_t inject_context;	/* only jobs of this context; ~0: any */
 	uint32_t clock_khz;
 };
 
@@ -117,6 +119,7 @@ struct gconv_core_job {
 	uint64_t busy_ns;
 };
 
+#define GCONV_CORE_ANY_CONTEXT	0xffffffffu	/* inject_context: any */
 #define GCONV_CORE_RESET_DONE	0
 #define GCONV_CORE_RESET_WAIT	1
 

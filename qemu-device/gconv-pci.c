@@ -426,6 +426,9 @@ static const struct gconv_pci_prop {
       offsetof(GconvPCIState, core.inject_bad_completion),
       "number of upcoming RUN_CHAIN jobs whose completion record carries "
       "a corrupted seqno" },
+    { "inject-context", offsetof(GconvPCIState, core.inject_context),
+      "only jobs of this hardware context take the injections above; "
+      "4294967295 (the default): jobs of any context" },
     { "clock-khz", offsetof(GconvPCIState, core.clock_khz),
       "clock of the timing model in kHz; 0 turns the timing model off" },
 };

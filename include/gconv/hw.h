@@ -134,6 +134,7 @@
 #define GCONV_Q_COMPLETED_SEQNO_LO	0x28
 #define GCONV_Q_COMPLETED_SEQNO_HI	0x2C
 #define GCONV_Q_JOBS			0x30
+#define GCONV_Q_PROGRESS		0x34	/* work units done (wraps) */
 
 /* ---- ring entries and completion records ----------------------------------- */
 
