@@ -2,12 +2,17 @@
 /*
  * gconv: debugfs, under /sys/kernel/debug/accel/<pci-bdf>/.
  *   queues    per queue: ring head/tail, seqnos, the job on the hardware
- *   contexts  which VM owns each hardware context slot
+ *   contexts  which file's VM owns each hardware context slot
+ *   clients   the open files: process, context, faults, ban
  *   faults    the latched fault registers
  *   jobs      the last 32 jobs that ended: queue, context, pid, status
  *   bos       how many BOs exist (0 once every file is closed)
+ *   reset     writing anything resets the device
  */
 #include <drm/drm_debugfs.h>
+#include <drm/drm_file.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
 #include <linux/seq_file.h>
@@ -50,13 +55,31 @@ static int contexts_show(struct seq_file *m, void *unused)
 		struct gconv_vm *vm = gdev->ctx_owner[i];
 
 		if (vm)
-			seq_printf(m, "context %u: vm %p root %pad hw-jobs %d\n",
-				   i, vm, &vm->root.dma,
+			seq_printf(m, "context %u: pid %d comm %s hw-jobs %d\n",
+				   i, vm->pid, vm->comm,
 				   atomic_read(&vm->hw_jobs));
 		else
 			seq_printf(m, "context %u: free\n", i);
 	}
 	mutex_unlock(&gdev->ctx_lock);
+	return 0;
+}
+
+static int clients_show(struct seq_file *m, void *unused)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct drm_device *drm = entry->dev;
+	struct drm_file *file;
+
+	mutex_lock(&drm->filelist_mutex);
+	list_for_each_entry(file, &drm->filelist, lhead) {
+		struct gconv_vm *vm = ((struct gconv_file *)file->driver_priv)->vm;
+
+		seq_printf(m, "client %llu pid %d comm %s context %d faults %d banned %d\n",
+			   file->client_id, vm->pid, vm->comm, READ_ONCE(vm->ctx),
+			   atomic_read(&vm->faults), READ_ONCE(vm->banned));
+	}
+	mutex_unlock(&drm->filelist_mutex);
 	return 0;
 }
 
@@ -108,9 +131,25 @@ static int bos_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
+static ssize_t reset_write(struct file *f, const char __user *buf,
+			   size_t len, loff_t *pos)
+{
+	struct gconv_device *gdev = file_inode(f)->i_private;
+	int ret = gconv_reset(gdev, NULL, GCONV_RESET_REASON_DEBUGFS);
+
+	return ret ? ret : len;
+}
+
+static const struct file_operations reset_fops = {
+	.owner = THIS_MODULE,
+	.write = reset_write,
+	.llseek = noop_llseek,
+};
+
 static const struct drm_debugfs_info gconv_debugfs_list[] = {
 	{ "queues", queues_show, 0 },
 	{ "contexts", contexts_show, 0 },
+	{ "clients", clients_show, 0 },
 	{ "faults", faults_show, 0 },
 	{ "jobs", jobs_show, 0 },
 	{ "bos", bos_show, 0 },
@@ -120,4 +159,6 @@ void gconv_debugfs_init(struct gconv_device *gdev)
 {
 	drm_debugfs_add_files(&gdev->drm, gconv_debugfs_list,
 			      ARRAY_SIZE(gconv_debugfs_list));
+	debugfs_create_file("reset", 0200, gdev->drm.debugfs_root, gdev,
+			    &reset_fops);
 }

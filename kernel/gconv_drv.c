@@ -15,9 +15,89 @@
 #include "gconv_drv.h"
 #include "gconv_accel.h"
 
+unsigned int gconv_timeout_ms = 5000;
+module_param_named(timeout_ms, gconv_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(timeout_ms,
+		 "a job whose queue makes no progress for this long is hung (default 5000)");
+
+unsigned int gconv_ban_after = 3;
+module_param_named(ban_after, gconv_ban_after, uint, 0644);
+MODULE_PARM_DESC(ban_after,
+		 "hung or faulting jobs after which a file is banned; 0: never (default 3)");
+
+/*
+ * Bound devices, for netlink, in the order of their accel minor index.
+ * gconv_dev_lock protects the list; a user takes a drm_device reference.
+ */
+static LIST_HEAD(gconv_dev_list);
+static DEFINE_MUTEX(gconv_dev_lock);
+
+/* The device /dev/accel/accel@index, with a reference, or NULL. */
+struct gconv_device *gconv_device_get(u32 index)
+{
+	struct gconv_device *gdev, *found = NULL;
+
+	mutex_lock(&gconv_dev_lock);
+	list_for_each_entry(gdev, &gconv_dev_list, link) {
+		if (gdev->drm.accel->index == index) {
+			drm_dev_get(&gdev->drm);
+			found = gdev;
+			break;
+		}
+	}
+	mutex_unlock(&gconv_dev_lock);
+	return found;
+}
+
+/* The device with the lowest index >= *@index, with a reference. */
+struct gconv_device *gconv_device_next(u32 *index)
+{
+	struct gconv_device *gdev, *found = NULL;
+
+	mutex_lock(&gconv_dev_lock);
+	list_for_each_entry(gdev, &gconv_dev_list, link) {
+		u32 i = gdev->drm.accel->index;
+
+		if (i >= *index && (!found || i < found->drm.accel->index))
+			found = gdev;
+	}
+	if (found) {
+		drm_dev_get(&found->drm);
+		*index = found->drm.accel->index;
+	}
+	mutex_unlock(&gconv_dev_lock);
+	return found;
+}
+
 u32 gconv_read(struct gconv_device *gdev, u32 off)
 {
 	return readl(gdev->regs + off);
+}
+
+/* A 64-bit register: reading _LO latches _HI. */
+u64 gconv_read64(struct gconv_device *gdev, u32 off)
+{
+	u64 lo = gconv_read(gdev, off);
+
+	return lo | (u64)gconv_read(gdev, off + 4) << 32;
+}
+
+/*
+ * A device counter since the driver bound the device: the counts before
+ * the resets (which clear the device's) plus the live one.  Caller holds
+ * gdev->reset_lock.
+ */
+u64 gconv_hw_counter(struct gconv_device *gdev, u32 reg)
+{
+	u64 v = gdev->hw_cnt_base[(reg - GCONV_REG_JOBS_COMPLETED) / 8];
+	int idx;
+
+	lockdep_assert_held(&gdev->reset_lock);
+	if (drm_dev_enter(&gdev->drm, &idx)) {
+		v += gconv_read64(gdev, reg);
+		drm_dev_exit(idx);
+	}
+	return v;
 }
 
 void gconv_write(struct gconv_device *gdev, u32 off, u32 val)
@@ -123,16 +203,14 @@ static int gconv_ioctl_get_stats(struct drm_device *drm, void *data,
 	struct drm_gconv_stats *args = data;
 	struct gconv_file *gf = file->driver_priv;
 	struct drm_gem_object *obj;
-	unsigned int i;
 	int id;
 
-	for (i = 0; i < ARRAY_SIZE(args->reserved); i++) {
-		if (args->reserved[i]) {
-			drm_dbg(drm, "get_stats: reserved[%u] is not zero\n",
-				i);
-			return -EINVAL;
-		}
+	if (args->reserved0 || args->reserved) {
+		drm_dbg(drm, "get_stats: reserved fields are not zero\n");
+		return -EINVAL;
 	}
+	args->faults = atomic_read(&gf->vm->faults);
+	args->flags = READ_ONCE(gf->vm->banned) ? DRM_GCONV_STATS_BANNED : 0;
 	args->jobs_submitted = atomic64_read(&gf->submitted);
 	args->jobs_completed = atomic64_read(&gf->stats->completed);
 	args->jobs_failed = atomic64_read(&gf->stats->failed);
@@ -169,6 +247,9 @@ static int gconv_open(struct drm_device *drm, struct drm_file *file)
 		ret = PTR_ERR(gf->vm);
 		goto err_stats;
 	}
+	gf->vm->client_id = file->client_id;
+	gf->vm->pid = task_tgid_nr(current);
+	get_task_comm(gf->vm->comm, current);
 	ret = gconv_file_sched_init(gdev, gf);
 	if (ret)
 		goto err_vm;
@@ -280,6 +361,7 @@ static int gconv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	gdev->pdev = pdev;
 	pci_set_drvdata(pdev, gdev);
 	mutex_init(&gdev->ctx_lock);
+	mutex_init(&gdev->reset_lock);
 	spin_lock_init(&gdev->fence_lock);
 	spin_lock_init(&gdev->recent_lock);
 
@@ -346,6 +428,9 @@ static int gconv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = drm_dev_register(&gdev->drm, 0);
 	if (ret)
 		goto err_hw;
+	mutex_lock(&gconv_dev_lock);
+	list_add_tail(&gdev->link, &gconv_dev_list);
+	mutex_unlock(&gconv_dev_lock);
 	drm_info(&gdev->drm, "gconv %u.%u: %u queues, %u contexts\n",
 		 gdev->hw_version >> 16, gdev->hw_version & 0xffff,
 		 gdev->num_queues, gdev->num_contexts);
@@ -362,6 +447,9 @@ static void gconv_remove(struct pci_dev *pdev)
 {
 	struct gconv_device *gdev = pci_get_drvdata(pdev);
 
+	mutex_lock(&gconv_dev_lock);
+	list_del(&gdev->link);
+	mutex_unlock(&gconv_dev_lock);
 	drm_dev_unplug(&gdev->drm);
 	gconv_sched_fini(gdev);
 	gconv_write(gdev, GCONV_REG_IRQ_MASK, 0);
@@ -380,7 +468,31 @@ static struct pci_driver gconv_pci_driver = {
 	.probe = gconv_probe,
 	.remove = gconv_remove,
 };
-module_pci_driver(gconv_pci_driver);
+
+static int __init gconv_init(void)
+{
+	int ret;
+
+	if (!gconv_timeout_ms) {
+		pr_err("gconv: timeout_ms must be at least 1\n");
+		return -EINVAL;
+	}
+	ret = gconv_nl_register();
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&gconv_pci_driver);
+	if (ret)
+		gconv_nl_unregister();
+	return ret;
+}
+module_init(gconv_init);
+
+static void __exit gconv_exit(void)
+{
+	pci_unregister_driver(&gconv_pci_driver);
+	gconv_nl_unregister();
+}
+module_exit(gconv_exit);
 
 MODULE_DESCRIPTION(DRIVER_DESC);
 MODULE_LICENSE("GPL");

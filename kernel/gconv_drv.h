@@ -19,6 +19,7 @@
 #include <linux/xarray.h>
 
 #include <gconv/hw.h>
+#include <uapi/linux/gconv.h>
 
 #define DRIVER_NAME	"gconv"
 #define DRIVER_DESC	"gconv GCONV Chain accelerator"
@@ -26,7 +27,10 @@
 /* device virtual addresses handed out to BOs: above 4 GiB, below 2^47 */
 #define GCONV_VA_START		BIT_ULL(32)
 #define GCONV_VA_END		BIT_ULL(47)
-#define GCONV_JOB_TIMEOUT_MS	10000
+
+/* module parameters (gconv_drv.c) */
+extern unsigned int gconv_timeout_ms;	/* hang check period */
+extern unsigned int gconv_ban_after;	/* faults before a file is banned */
 
 struct gconv_device;
 
@@ -52,6 +56,13 @@ struct gconv_vm {
 	int ctx;
 	atomic_t hw_jobs;		/* jobs of this VM on the hardware */
 	u64 last_used;			/* jiffies, for slot eviction */
+	/* the file owning the VM, for debugfs, netlink and events */
+	u64 client_id;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	/* jobs that hung or faulted; at gconv_ban_after the file is banned */
+	atomic_t faults;
+	bool banned;			/* set once, read with READ_ONCE */
 };
 
 /* A BO's placement in one VM (a BO shared by PRIME has one per VM). */
@@ -94,8 +105,23 @@ struct gconv_queue {
 	char name[16];
 };
 
+/* driver-side counters (device counters restart at each reset) */
+enum gconv_counter {
+	GCONV_CNT_SUBMITTED,
+	GCONV_CNT_COMPLETED,
+	GCONV_CNT_FAILED,
+	GCONV_CNT_MMU_FAULTS,
+	GCONV_CNT_JOB_FAULTS,
+	GCONV_CNT_HANGS,
+	GCONV_CNT_RESETS,
+	GCONV_CNT_BANS,
+	GCONV_CNT_EVENTS_DROPPED,
+	GCONV_CNT_MAX
+};
+
 struct gconv_device {
 	struct drm_device drm;
+	struct list_head link;		/* in the device list (netlink) */
 	struct pci_dev *pdev;
 	void __iomem *regs;
 	u32 hw_version, isa_version, num_queues, num_contexts;
@@ -121,7 +147,15 @@ struct gconv_device {
 		pid_t pid;
 	} recent[32];
 	unsigned int recent_next;
-	atomic64_t jobs_done, jobs_failed;
+
+	/*
+	 * Serialises device resets (hang recovery, netlink, debugfs); the
+	 * hang check runs under it too.  Taken before any queue lock.
+	 */
+	struct mutex reset_lock;
+	atomic64_t cnt[GCONV_CNT_MAX];
+	/* device counters (GCONV_REG_JOBS_COMPLETED...) before the resets */
+	u64 hw_cnt_base[GCONV_NUM_COUNTERS];
 };
 
 static inline struct gconv_device *to_gconv_dev(struct drm_device *drm)
@@ -161,7 +195,8 @@ struct gconv_file {
 
 struct gconv_job {
 	struct drm_sched_job base;
-	pid_t pid;			/* submitter, for debugfs */
+	pid_t pid;			/* submitter, for debugfs and events */
+	char comm[TASK_COMM_LEN];
 	struct kref ref;
 	struct gconv_device *gdev;
 	struct gconv_vm *vm;
@@ -173,10 +208,21 @@ struct gconv_job {
 	struct dma_fence *hw_fence;
 	struct gconv_queue *queue;
 	u64 seqno;
+	/*
+	 * hang check: set when the job goes to the hardware, then updated
+	 * by the timeout handler under gdev->reset_lock
+	 */
+	unsigned long start;		/* jiffies */
+	unsigned long hc_time;		/* jiffies of the last look */
+	u32 hc_progress;		/* its queue's Q_PROGRESS then */
 };
 
 /* gconv_drv.c */
 u32 gconv_read(struct gconv_device *gdev, u32 off);
+u64 gconv_read64(struct gconv_device *gdev, u32 off);
+u64 gconv_hw_counter(struct gconv_device *gdev, u32 reg);
+struct gconv_device *gconv_device_get(u32 index);
+struct gconv_device *gconv_device_next(u32 *index);
 void gconv_write(struct gconv_device *gdev, u32 off, u32 val);
 int gconv_hw_init(struct gconv_device *gdev);
 
@@ -200,6 +246,7 @@ int gconv_vm_map_sgt(struct gconv_vm *vm, u64 va, struct sg_table *sgt,
 		     bool writable);
 void gconv_vm_unmap(struct gconv_vm *vm, u64 va, u64 size);
 int gconv_vm_bind_ctx(struct gconv_vm *vm);
+int gconv_vm_rebind_ctx(struct gconv_vm *vm);
 void gconv_vm_unbind_all(struct gconv_device *gdev);
 
 /* gconv_job.c */
@@ -214,7 +261,19 @@ int gconv_ioctl_submit(struct drm_device *drm, void *data,
 int gconv_ioctl_wait(struct drm_device *drm, void *data,
 		     struct drm_file *file);
 void gconv_job_end_locked(struct gconv_queue *q, struct gconv_job *job,
-			  u32 status, u32 info, u64 fault_addr);
+			  u32 status, u32 info, u64 fault_addr, bool write);
+int gconv_reset(struct gconv_device *gdev, struct gconv_job *guilty,
+		u32 reason);
+
+/* gconv_netlink.c */
+int gconv_nl_register(void);
+void gconv_nl_unregister(void);
+void gconv_nl_job_event(struct gconv_device *gdev, struct gconv_job *job,
+			u32 type, u32 status, u32 info, u64 fault_addr,
+			bool write);
+void gconv_nl_reset_event(struct gconv_device *gdev, u32 reason,
+			  u32 aborted, u32 requeued);
+void gconv_nl_ban_event(struct gconv_device *gdev, struct gconv_vm *vm);
 
 /* gconv_irq.c */
 irqreturn_t gconv_irq(int irq, void *arg);

@@ -38,17 +38,48 @@ static u32 status_from_hw(u32 hw)
 	}
 }
 
+/*
+ * The device says it completed @job (COMPLETED_SEQNO), yet the completion
+ * record names another job: the record is corrupt.  q->lock held.
+ */
+static bool completion_corrupt(struct gconv_queue *q, struct gconv_job *job)
+{
+	struct gconv_device *gdev = q->gdev;
+
+	if (gconv_read(gdev, GCONV_REG_QUEUE(q->idx) +
+			     GCONV_Q_COMPLETED_SEQNO_LO) !=
+	    lower_32_bits(job->seqno))
+		return false;
+	/* the device writes the record before the register: look again */
+	rmb();
+	return READ_ONCE(q->cpl->seqno) != job->seqno;
+}
+
 /* Consume @q's completion record if it belongs to its active job. */
 void gconv_queue_complete(struct gconv_queue *q)
 {
 	struct gconv_device *gdev = q->gdev;
 	struct gconv_job *job;
 	u64 fault_addr = 0;
+	bool write = false;
 	u32 hw, info;
 
 	spin_lock(&q->lock);
 	job = q->active;
-	if (!job || READ_ONCE(q->cpl->seqno) != job->seqno) {
+	if (!job) {
+		spin_unlock(&q->lock);
+		return;
+	}
+	if (READ_ONCE(q->cpl->seqno) != job->seqno) {
+		if (completion_corrupt(q, job)) {
+			dev_warn_ratelimited(gdev->drm.dev,
+					     "queue %u: job %llu has a corrupt completion record (seqno 0x%llx)\n",
+					     q->idx, job->seqno,
+					     READ_ONCE(q->cpl->seqno));
+			gconv_job_end_locked(q, job,
+					     DRM_GCONV_JOB_BAD_COMPLETION, 0, 0,
+					     false);
+		}
 		spin_unlock(&q->lock);
 		return;
 	}
@@ -63,9 +94,12 @@ void gconv_queue_complete(struct gconv_queue *q)
 		fault_addr = gconv_read(gdev, GCONV_REG_FAULT_ADDR_LO);
 		fault_addr |= (u64)gconv_read(gdev, GCONV_REG_FAULT_ADDR_HI)
 			      << 32;
+		write = gconv_read(gdev, GCONV_REG_FAULT_FLAGS) &
+			GCONV_FAULT_FLAG_WRITE;
 		gconv_write(gdev, GCONV_REG_FAULT_ACK, 1);
 	}
-	gconv_job_end_locked(q, job, status_from_hw(hw), info, fault_addr);
+	gconv_job_end_locked(q, job, status_from_hw(hw), info, fault_addr,
+			     write);
 	spin_unlock(&q->lock);
 }
 

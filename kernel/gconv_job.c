@@ -6,9 +6,17 @@
  * belongs to its one job on the hardware); the threaded interrupt handler
  * reads completion records and signals the hardware fences.
  *
- * Locking: gconv_queue.lock protects a queue's ring tail and active job;
- * it is taken in run_job and in the interrupt thread.  gdev->reset_lock
- * serialises device resets from the timeout handlers.
+ * Recovery: a job whose queue makes no progress for gconv_timeout_ms is
+ * hung.  gconv_reset_locked() then stops every scheduler, lets a job the
+ * engine is running finish, resets the device, ends the hung job with
+ * TIMEOUT and puts the jobs that were waiting in the other queues back on
+ * the hardware.  A file whose jobs hang or fault gconv_ban_after times is
+ * banned: its queued jobs end BANNED and SUBMIT fails with -ECANCELED.
+ *
+ * Locking: gdev->reset_lock (a mutex) serialises resets and hang checks;
+ * under it, gconv_queue.lock (a spinlock) protects a queue's ring tail and
+ * active job, and is also taken in run_job and in the interrupt thread.
+ * gdev->ctx_lock nests inside reset_lock, never inside a queue lock.
  */
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -17,6 +25,7 @@
 #include <drm/drm_syncobj.h>
 #include <drm/drm_utils.h>
 #include <linux/dma-resv.h>
+#include <linux/iopoll.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -27,8 +36,10 @@
 /* a WAIT can name any of the last GCONV_JOB_RECORDS jobs of a file */
 #define GCONV_JOB_RECORDS	4096
 #define GCONV_MAX_SUBMIT_BOS	4096
-
-static DEFINE_MUTEX(gconv_reset_lock);
+/* a job making progress may run this many timeout periods, no longer */
+#define GCONV_MAX_JOB_PERIODS	60
+/* how long a reset waits for the job the engine is running to finish */
+#define GCONV_QUIESCE_US	(2 * USEC_PER_SEC)
 
 static struct gconv_job *to_gconv_job(struct drm_sched_job *job)
 {
@@ -90,9 +101,70 @@ static void record_noop_release(struct kref *ref)
 	WARN_ON(1);
 }
 
+/* Count a hang or fault against @vm's file; ban it at gconv_ban_after. */
+static void charge_fault(struct gconv_device *gdev, struct gconv_vm *vm)
+{
+	if (atomic_inc_return(&vm->faults) != gconv_ban_after)
+		return;
+	WRITE_ONCE(vm->banned, true);
+	atomic64_inc(&gdev->cnt[GCONV_CNT_BANS]);
+	drm_info(&gdev->drm,
+		 "client %llu (pid %d, %s) banned after %u hung or faulting jobs\n",
+		 vm->client_id, vm->pid, vm->comm, gconv_ban_after);
+	gconv_nl_ban_event(gdev, vm);
+}
+
+/* Count, report and charge a job's outcome. */
+static void account_end(struct gconv_device *gdev, struct gconv_job *job,
+			u32 status, u32 info, u64 fault_addr, bool write)
+{
+	int type = -1;
+	bool charge = false;
+
+	switch (status) {
+	case DRM_GCONV_JOB_OK:
+	case DRM_GCONV_JOB_ABORTED:
+	case DRM_GCONV_JOB_BANNED:
+		break;
+	case DRM_GCONV_JOB_MMU_FAULT:
+		atomic64_inc(&gdev->cnt[GCONV_CNT_MMU_FAULTS]);
+		type = GCONV_EVENT_TYPE_MMU_FAULT;
+		charge = true;
+		break;
+	case DRM_GCONV_JOB_TIMEOUT:
+		atomic64_inc(&gdev->cnt[GCONV_CNT_HANGS]);
+		type = GCONV_EVENT_TYPE_HANG;
+		charge = true;
+		break;
+	case DRM_GCONV_JOB_INVALID:
+		charge = true;
+		fallthrough;
+	default:
+		atomic64_inc(&gdev->cnt[GCONV_CNT_JOB_FAULTS]);
+		type = GCONV_EVENT_TYPE_JOB_FAULT;
+		break;
+	}
+	atomic64_inc(&gdev->cnt[status == DRM_GCONV_JOB_OK ?
+				GCONV_CNT_COMPLETED : GCONV_CNT_FAILED]);
+	if (status == DRM_GCONV_JOB_MMU_FAULT ||
+	    status == DRM_GCONV_JOB_DMA_ERROR)
+		dev_info_ratelimited(gdev->drm.dev,
+				     "job %llu of pid %d (%s), context %d: %s at 0x%llx (%s), descriptor %u\n",
+				     job->seqno, job->pid, job->comm,
+				     job->vm->ctx,
+				     status == DRM_GCONV_JOB_MMU_FAULT ?
+				     "MMU fault" : "DMA error", fault_addr,
+				     write ? "write" : "read", info);
+	if (type >= 0)
+		gconv_nl_job_event(gdev, job, type, status, info, fault_addr,
+				   write);
+	if (charge)
+		charge_fault(gdev, job->vm);
+}
+
 /* End @job's time on the hardware with @status; q->lock held. */
 void gconv_job_end_locked(struct gconv_queue *q, struct gconv_job *job,
-			  u32 status, u32 info, u64 fault_addr)
+			  u32 status, u32 info, u64 fault_addr, bool write)
 {
 	struct gconv_device *gdev = q->gdev;
 	struct gconv_recent_job *r;
@@ -117,9 +189,45 @@ void gconv_job_end_locked(struct gconv_queue *q, struct gconv_job *job,
 		atomic64_inc(&job->rec->stats->failed);
 		dma_fence_set_error(job->hw_fence, -EIO);
 	}
+	account_end(gdev, job, status, info, fault_addr, write);
 	q->active = NULL;
 	atomic_dec(&job->vm->hw_jobs);
 	dma_fence_signal(job->hw_fence);
+}
+
+/* @job never reaches the hardware: record why (before its fence signals). */
+static struct dma_fence *job_not_run(struct gconv_job *job, u32 status,
+				     int err)
+{
+	job->rec->status = status;
+	atomic64_inc(&job->rec->stats->failed);
+	atomic64_inc(&job->gdev->cnt[GCONV_CNT_FAILED]);
+	return ERR_PTR(err);
+}
+
+/* Write @job's ring entry and ring the doorbell; q->lock held. */
+static void ring_job(struct gconv_queue *q, struct gconv_job *job)
+{
+	struct gconv_device *gdev = q->gdev;
+	struct gconv_hw_job *e = &q->ring[q->tail];
+
+	lockdep_assert_held(&q->lock);
+	memset(e, 0, sizeof(*e));
+	e->opcode = GCONV_OP_RUN_CHAIN;
+	e->flags = GCONV_JOB_F_IRQ;
+	e->context = job->vm->ctx;
+	e->chain_addr = job->chain_addr;
+	e->chain_size = job->chain_size;
+	e->seqno = job->seqno;
+	q->tail = (q->tail + 1) % (PAGE_SIZE / sizeof(*e));
+	job->start = jiffies;
+	job->hc_time = job->start;
+	job->hc_progress = gconv_read(gdev, GCONV_REG_QUEUE(q->idx) +
+					    GCONV_Q_PROGRESS);
+	/* the entry is in memory before the device sees the new tail */
+	wmb();
+	gconv_write(gdev, GCONV_REG_QUEUE(q->idx) + GCONV_Q_TAIL, q->tail);
+	gconv_write(gdev, GCONV_REG_QUEUE(q->idx) + GCONV_Q_DOORBELL, 1);
 }
 
 /* ---- scheduler backend ---------------------------------------------------------- */
@@ -129,25 +237,28 @@ static struct dma_fence *gconv_run_job(struct drm_sched_job *sched_job)
 	struct gconv_job *job = to_gconv_job(sched_job);
 	struct gconv_queue *q = to_queue(sched_job->sched);
 	struct gconv_device *gdev = q->gdev;
-	struct gconv_hw_job *e;
 	struct dma_fence *fence;
 	int ret, idx;
 
+	/* a dependency failed, or the file was closed or banned meanwhile */
 	if (unlikely(sched_job->s_fence->finished.error))
-		return ERR_PTR(sched_job->s_fence->finished.error);
+		return job_not_run(job, DRM_GCONV_JOB_ABORTED,
+				   sched_job->s_fence->finished.error);
+	if (READ_ONCE(job->vm->banned))
+		return job_not_run(job, DRM_GCONV_JOB_BANNED, -ECANCELED);
 	/* the device may be gone (hot removal): no register access then */
 	if (!drm_dev_enter(&gdev->drm, &idx))
-		return ERR_PTR(-ENODEV);
+		return job_not_run(job, DRM_GCONV_JOB_ABORTED, -ENODEV);
 
 	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
 	if (!fence) {
-		fence = ERR_PTR(-ENOMEM);
+		fence = job_not_run(job, DRM_GCONV_JOB_ERROR, -ENOMEM);
 		goto out;
 	}
 	ret = gconv_vm_bind_ctx(job->vm);	/* counts a hardware job */
 	if (ret) {
 		kfree(fence);
-		fence = ERR_PTR(ret);
+		fence = job_not_run(job, DRM_GCONV_JOB_ERROR, ret);
 		goto out;
 	}
 
@@ -158,19 +269,7 @@ static struct dma_fence *gconv_run_job(struct drm_sched_job *sched_job)
 	job->seqno = q->seqno;
 	job->queue = q;
 	q->active = job;
-	e = &q->ring[q->tail];
-	memset(e, 0, sizeof(*e));
-	e->opcode = GCONV_OP_RUN_CHAIN;
-	e->flags = GCONV_JOB_F_IRQ;
-	e->context = job->vm->ctx;
-	e->chain_addr = job->chain_addr;
-	e->chain_size = job->chain_size;
-	e->seqno = job->seqno;
-	q->tail = (q->tail + 1) % (PAGE_SIZE / sizeof(*e));
-	/* the entry is in memory before the device sees the new tail */
-	wmb();
-	gconv_write(gdev, GCONV_REG_QUEUE(q->idx) + GCONV_Q_TAIL, q->tail);
-	gconv_write(gdev, GCONV_REG_QUEUE(q->idx) + GCONV_Q_DOORBELL, 1);
+	ring_job(q, job);
 	spin_unlock(&q->lock);
 out:
 	drm_dev_exit(idx);
@@ -178,45 +277,185 @@ out:
 }
 
 /*
- * A job overran the timeout: reset the device, fail the guilty job with
- * TIMEOUT and any job on another queue with ABORTED, and restart.  (The
- * progress check before declaring a hang, and re-running innocent jobs,
- * belong to the recovery issue.)
+ * Reset the device and recover; gdev->reset_lock held, the device present
+ * (drm_dev_enter).  @guilty, if any, is a hung job: it ends TIMEOUT.  The
+ * device runs one job at a time, so before the reset every queue stops
+ * fetching and a job the engine is running gets GCONV_QUIESCE_US to
+ * finish.  Then a job the device had taken but not finished ends ABORTED
+ * (it may have written part of its output), and a job still waiting in
+ * its ring goes back on the hardware after the reset.
  */
-static enum drm_gpu_sched_stat gconv_timedout_job(struct drm_sched_job *sj)
+static int gconv_reset_locked(struct gconv_device *gdev,
+			      struct gconv_job *guilty, u32 reason)
 {
-	struct gconv_job *bad = to_gconv_job(sj);
-	struct gconv_queue *bq = to_queue(sj->sched);
-	struct gconv_device *gdev = bq->gdev;
-	unsigned int i;
+	struct gconv_job *rerun[GCONV_HW_NUM_QUEUES] = { };
+	bool taken[GCONV_HW_NUM_QUEUES];
+	u32 aborted = 0, requeued = 0, st;
+	unsigned int i, k;
+	int ret;
 
-	mutex_lock(&gconv_reset_lock);
-	for (i = 0; i < gdev->num_queues; i++)
-		drm_sched_stop(&gdev->queue[i].sched,
-			       &gdev->queue[i] == bq ? sj : NULL);
-	if (!dma_fence_is_signaled(bad->hw_fence)) {
-		drm_warn(&gdev->drm, "queue %u: job %llu timed out, resetting\n",
-			 bq->idx, bad->seqno);
-		gconv_write(gdev, GCONV_REG_CONTROL, GCONV_CONTROL_RESET);
-		for (i = 0; i < gdev->num_queues; i++) {
-			struct gconv_queue *q = &gdev->queue[i];
+	lockdep_assert_held(&gdev->reset_lock);
+	for (i = 0; i < gdev->num_queues; i++) {
+		struct gconv_queue *q = &gdev->queue[i];
 
-			spin_lock(&q->lock);
-			if (q->active)
-				gconv_job_end_locked(q, q->active,
-						     q == bq ? DRM_GCONV_JOB_TIMEOUT :
-						     DRM_GCONV_JOB_ABORTED, 0, 0);
-			spin_unlock(&q->lock);
-		}
-		/* the reset invalidated every context slot */
-		gconv_vm_unbind_all(gdev);
-		if (gconv_hw_init(gdev))
-			drm_err(&gdev->drm, "device did not come back\n");
+		drm_sched_stop(&q->sched, guilty && guilty->queue == q ?
+			       &guilty->base : NULL);
 	}
+
+	gconv_write(gdev, GCONV_REG_CONTROL, 0);
+	if (read_poll_timeout(gconv_read, st, !(st & GCONV_STATUS_BUSY),
+			      1000, GCONV_QUIESCE_US, false, gdev,
+			      GCONV_REG_STATUS))
+		drm_warn(&gdev->drm, "the running job did not finish in time\n");
+	for (i = 0; i < gdev->num_queues; i++) {
+		struct gconv_queue *q = &gdev->queue[i];
+
+		gconv_queue_complete(q);
+		spin_lock(&q->lock);
+		taken[i] = gconv_read(gdev, GCONV_REG_QUEUE(i) + GCONV_Q_HEAD) ==
+			   q->tail;
+		spin_unlock(&q->lock);
+	}
+	/* the device's counters restart at zero */
+	for (k = 0; k < GCONV_NUM_COUNTERS; k++)
+		gdev->hw_cnt_base[k] +=
+			gconv_read64(gdev, GCONV_REG_JOBS_COMPLETED + 8 * k);
+	gconv_write(gdev, GCONV_REG_CONTROL, GCONV_CONTROL_RESET);
+
+	for (i = 0; i < gdev->num_queues; i++) {
+		struct gconv_queue *q = &gdev->queue[i];
+		struct gconv_job *job;
+
+		spin_lock(&q->lock);
+		job = q->active;
+		if (job && job == guilty) {
+			gconv_job_end_locked(q, job, DRM_GCONV_JOB_TIMEOUT, 0,
+					     0, false);
+		} else if (job && taken[i]) {
+			gconv_job_end_locked(q, job, DRM_GCONV_JOB_ABORTED, 0,
+					     0, false);
+			aborted++;
+		} else if (job) {
+			rerun[i] = job;
+		}
+		spin_unlock(&q->lock);
+	}
+	/* the reset invalidated every context slot */
+	gconv_vm_unbind_all(gdev);
+	ret = gconv_hw_init(gdev);
+	if (ret)
+		drm_err(&gdev->drm, "the device did not come back from reset\n");
+	for (i = 0; i < gdev->num_queues; i++) {
+		struct gconv_queue *q = &gdev->queue[i];
+		struct gconv_job *job = rerun[i];
+		int err = ret;
+
+		if (!job)
+			continue;
+		if (!err)
+			err = gconv_vm_rebind_ctx(job->vm);
+		spin_lock(&q->lock);
+		if (q->active == job) {
+			if (err) {
+				gconv_job_end_locked(q, job,
+						     DRM_GCONV_JOB_ABORTED, 0, 0,
+						     false);
+				aborted++;
+			} else {
+				ring_job(q, job);
+				requeued++;
+			}
+		}
+		spin_unlock(&q->lock);
+	}
+	atomic64_inc(&gdev->cnt[GCONV_CNT_RESETS]);
+	drm_info(&gdev->drm, "device reset: %u jobs aborted, %u put back\n",
+		 aborted, requeued);
+	gconv_nl_reset_event(gdev, reason, aborted, requeued);
 	for (i = 0; i < gdev->num_queues; i++)
 		drm_sched_start(&gdev->queue[i].sched);
-	mutex_unlock(&gconv_reset_lock);
-	return DRM_GPU_SCHED_STAT_NOMINAL;
+	return ret;
+}
+
+/* A reset asked for by an administrator (netlink, debugfs). */
+int gconv_reset(struct gconv_device *gdev, struct gconv_job *guilty,
+		u32 reason)
+{
+	int ret, idx;
+
+	if (!drm_dev_enter(&gdev->drm, &idx))
+		return -ENODEV;
+	ret = mutex_lock_interruptible(&gdev->reset_lock);
+	if (!ret) {
+		ret = gconv_reset_locked(gdev, guilty, reason);
+		mutex_unlock(&gdev->reset_lock);
+	}
+	drm_dev_exit(idx);
+	return ret;
+}
+
+/*
+ * Is @job hung?  gdev->reset_lock held.  Not while it waits in its ring
+ * behind other queues' jobs (the device runs one job at a time), nor while
+ * its queue's progress counter moves, unless it has run for
+ * GCONV_MAX_JOB_PERIODS timeout periods.
+ */
+static bool job_is_hung(struct gconv_queue *q, struct gconv_job *job)
+{
+	struct gconv_device *gdev = q->gdev;
+	unsigned long period = msecs_to_jiffies(gconv_timeout_ms);
+	u32 progress = gconv_read(gdev, GCONV_REG_QUEUE(q->idx) +
+					GCONV_Q_PROGRESS);
+	bool moved = progress != job->hc_progress, taken;
+
+	spin_lock(&q->lock);
+	taken = gconv_read(gdev, GCONV_REG_QUEUE(q->idx) + GCONV_Q_HEAD) ==
+		q->tail;
+	spin_unlock(&q->lock);
+	/* put back on the hardware by a reset a moment ago */
+	if (time_before(jiffies, job->hc_time + period / 2))
+		return false;
+	job->hc_time = jiffies;
+	job->hc_progress = progress;
+	if (time_after(jiffies, job->start + GCONV_MAX_JOB_PERIODS * period))
+		return true;
+	return taken && !moved;
+}
+
+static enum drm_gpu_sched_stat gconv_timedout_job(struct drm_sched_job *sj)
+{
+	struct gconv_job *job = to_gconv_job(sj);
+	struct gconv_queue *q = to_queue(sj->sched);
+	struct gconv_device *gdev = q->gdev;
+	enum drm_gpu_sched_stat stat = DRM_GPU_SCHED_STAT_NOMINAL;
+	int idx;
+
+	mutex_lock(&gdev->reset_lock);
+	if (!drm_dev_enter(&gdev->drm, &idx)) {
+		stat = DRM_GPU_SCHED_STAT_ENODEV;
+		goto keep;
+	}
+	if (!job->hw_fence || dma_fence_is_signaled(job->hw_fence) ||
+	    !job_is_hung(q, job))
+		goto keep_exit;
+	drm_warn(&gdev->drm,
+		 "queue %u: job %llu of pid %d (%s) made no progress in %u ms, resetting the device\n",
+		 q->idx, job->seqno, job->pid, job->comm, gconv_timeout_ms);
+	/* drm_sched_stop() puts the job back on the pending list */
+	gconv_reset_locked(gdev, job, GCONV_RESET_REASON_HANG);
+	drm_dev_exit(idx);
+	mutex_unlock(&gdev->reset_lock);
+	return stat;
+
+keep_exit:
+	drm_dev_exit(idx);
+keep:
+	/* not hung (or already done): the scheduler keeps tracking it */
+	spin_lock(&sj->sched->job_list_lock);
+	list_add(&sj->list, &sj->sched->pending_list);
+	spin_unlock(&sj->sched->job_list_lock);
+	mutex_unlock(&gdev->reset_lock);
+	return stat;
 }
 
 static void gconv_free_job(struct drm_sched_job *sched_job)
@@ -252,7 +491,7 @@ int gconv_sched_init(struct gconv_device *gdev)
 			.ops = &gconv_sched_ops,
 			.num_rqs = DRM_SCHED_PRIORITY_COUNT,
 			.credit_limit = 1,
-			.timeout = msecs_to_jiffies(GCONV_JOB_TIMEOUT_MS),
+			.timeout = msecs_to_jiffies(gconv_timeout_ms),
 			.name = q->name,
 			.dev = gdev->drm.dev,
 		};
@@ -397,6 +636,11 @@ int gconv_ioctl_submit(struct drm_device *drm, void *data,
 			GCONV_MAX_SUBMIT_BOS);
 		return -EINVAL;
 	}
+	if (READ_ONCE(gf->vm->banned)) {
+		drm_dbg(drm, "submit: this file is banned (%d hung or faulting jobs)\n",
+			atomic_read(&gf->vm->faults));
+		return -ECANCELED;
+	}
 	if (args->in_syncobj) {
 		struct drm_syncobj *s = drm_syncobj_find(file, args->in_syncobj);
 
@@ -471,6 +715,7 @@ int gconv_ioctl_submit(struct drm_device *drm, void *data,
 		goto err_xa;
 	job->gdev = gdev;
 	job->pid = task_tgid_nr(current);
+	get_task_comm(job->comm, current);
 	job->vm = gf->vm;
 	kref_get(&gf->vm->ref);
 	job->rec = rec;
@@ -521,6 +766,7 @@ int gconv_ioctl_submit(struct drm_device *drm, void *data,
 			gconv_record_put(old);
 	}
 	atomic64_inc(&gf->submitted);
+	atomic64_inc(&gdev->cnt[GCONV_CNT_SUBMITTED]);
 	drm_sched_entity_push_job(&job->base);
 	args->job_id = id;
 	return 0;

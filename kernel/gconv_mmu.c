@@ -171,9 +171,10 @@ void gconv_vm_unmap(struct gconv_vm *vm, u64 va, u64 size)
  * least recently used one whose VM has no job on the hardware, and count
  * one more hardware job of @vm (the completion path drops it).  Called
  * before each job of @vm goes to the hardware; -EBUSY if every slot is in
- * use by a running job.
+ * use by a running job.  gconv_vm_rebind_ctx() binds without counting, for
+ * a job that goes back to the hardware after a reset.
  */
-int gconv_vm_bind_ctx(struct gconv_vm *vm)
+static int bind_ctx(struct gconv_vm *vm, bool count)
 {
 	struct gconv_device *gdev = vm->gdev;
 	int i, victim = -1;
@@ -211,9 +212,20 @@ int gconv_vm_bind_ctx(struct gconv_vm *vm)
 		    GCONV_CTX_VALID);
 out:
 	/* counted under the lock: a VM with a hardware job keeps its slot */
-	atomic_inc(&vm->hw_jobs);
+	if (count)
+		atomic_inc(&vm->hw_jobs);
 	mutex_unlock(&gdev->ctx_lock);
 	return 0;
+}
+
+int gconv_vm_bind_ctx(struct gconv_vm *vm)
+{
+	return bind_ctx(vm, true);
+}
+
+int gconv_vm_rebind_ctx(struct gconv_vm *vm)
+{
+	return bind_ctx(vm, false);
 }
 
 /* After a device reset every slot is invalid: forget the bindings. */

@@ -109,6 +109,9 @@ enum drm_gconv_job_status {
 	DRM_GCONV_JOB_TIMEOUT = 4,	/* hung; the device was reset */
 	DRM_GCONV_JOB_ABORTED = 5,	/* lost to a reset caused by another */
 	DRM_GCONV_JOB_ERROR = 6,	/* other device error */
+	DRM_GCONV_JOB_BAD_COMPLETION = 7, /* the device's completion record */
+					/* was corrupt: outcome unknown */
+	DRM_GCONV_JOB_BANNED = 8,	/* not run: its file was banned */
 };
 
 struct drm_gconv_wait {
@@ -122,13 +125,18 @@ struct drm_gconv_wait {
 
 /* ---- GET_STATS: this file's counters ------------------------------------------- */
 
+#define DRM_GCONV_STATS_BANNED	(1u << 0)	/* SUBMIT fails: -ECANCELED */
+
 struct drm_gconv_stats {
 	__u64 jobs_submitted;	/* out */
 	__u64 jobs_completed;	/* out: ended with DRM_GCONV_JOB_OK */
 	__u64 jobs_failed;	/* out */
 	__u64 bo_count;		/* out: live BOs */
 	__u64 bo_bytes;		/* out */
-	__u64 reserved[3];	/* must be zero */
+	__u64 faults;		/* out: jobs that hung or faulted (bans) */
+	__u32 flags;		/* out: DRM_GCONV_STATS_* */
+	__u32 reserved0;	/* must be zero */
+	__u64 reserved;		/* must be zero */
 };
 
 #define DRM_IOCTL_GCONV_GET_PARAM	DRM_IOWR(DRM_COMMAND_BASE + \
