@@ -129,7 +129,8 @@ conformance: $(CONFORMANCE)
 
 # VM tests: static guest programs (plain build only: they run in the VM),
 # our QEMU (built and cached by qemu-device/build) and the Debian kernel.
-GUEST_PROGS := $(BUILD)/tests/vm/guest-rawdev $(BUILD)/tests/vm/gconv-test
+GUEST_PROGS := $(BUILD)/tests/vm/guest-rawdev $(BUILD)/tests/vm/gconv-test \
+	       $(BUILD)/tests/vm/gconv-nltest
 
 $(BUILD)/tests/vm/guest-rawdev: $(BUILD)/tests/vm/guest_rawdev.o \
 				$(TOOL_COMMON) $(LIB)
@@ -143,6 +144,14 @@ $(BUILD)/tests/vm/gconv-test: $(BUILD)/tests/vm/gconv_test.o \
 			      $(TOOL_COMMON) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -static $^ -o $@ /usr/lib/x86_64-linux-gnu/libdrm.a -lm
+
+# the netlink family's test client: libnl-genl (static), the family's UAPI
+# header as <linux/gconv.h>, and the driver's ioctls for jobs to report
+$(BUILD)/tests/vm/gconv_nltest.o: CPPFLAGS_ALL += -D_GNU_SOURCE \
+	-Iinclude/uapi -Iinclude/uapi/drm -I/usr/include/libdrm -I/usr/include/libnl3
+$(BUILD)/tests/vm/gconv-nltest: $(BUILD)/tests/vm/gconv_nltest.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -static $^ -o $@ -lnl-genl-3 -lnl-3 -lpthread -lm
 
 .PHONY: qemu vm-prereqs
 qemu:
@@ -170,6 +179,7 @@ CHECK_SUITES := $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%) \
 	"tests/models/check-cnns $(BUILD) resnet18" \
 	"tests/vm/check-rawdev $(BUILD)" \
 	"tests/vm/check-driver $(BUILD)" \
+	"tests/vm/check-netlink $(BUILD)" \
 	"tools/check-kernel" \
 	"tools/vm/selftest"
 
