@@ -7,6 +7,8 @@
 #   make conformance  the ONNX node-test suite alone
 #   make qemu       build (or find cached) QEMU with the gconv device
 #   make module     build gconv.ko against KDIR (once kernel/ has a driver)
+#   make fuzz-kernel  fuzz gconv.ko in a VM for FUZZ_SECONDS (default 1800;
+#                   tests/vm/check-fuzz, FUZZ_ARGS='--seed S' replays a run)
 #   make clean      remove build/
 #
 # Userspace objects go to $(BUILD) (default build/); the sanitizer variant
@@ -47,11 +49,19 @@ LIB_SRCS := libgconvdev/chain.c libgconvdev/engine/golden.c \
 	    libgconvdev/tensor_io.c \
 	    libgconvdev/compiler/graph.c libgconvdev/compiler/import.c \
 	    libgconvdev/compiler/infer.c libgconvdev/compiler/lower.c \
-	    libgconvdev/compiler/model.c
+	    libgconvdev/compiler/model.c \
+	    libgconvdev/device/device.c libgconvdev/device/cpu.c \
+	    libgconvdev/device/drm.c
+# gconvd's wire protocol (protocol.h) and its client library (client.h)
+LIB_SRCS += libgconvdev/protocol.c libgconvdev/client.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(PB_OBJ)
 LIB := $(BUILD)/lib/libgconvdev.a
 CPPFLAGS_ALL += -I$(GEN)
-LDLIBS_ALL := -lprotobuf-c -lxxhash $(LDLIBS_ALL)
+# the drm device backend: libdrm (drmIoctl, PRIME) and the driver's UAPI
+DRM_CFLAGS := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
+DRM_LIBS := $(shell pkg-config --libs libdrm 2>/dev/null || echo -ldrm)
+$(BUILD)/libgconvdev/device/drm.o: CPPFLAGS_ALL += -Iinclude/uapi/drm $(DRM_CFLAGS)
+LDLIBS_ALL := -lprotobuf-c -lxxhash $(DRM_LIBS) $(LDLIBS_ALL)
 
 $(PB_C) $(PB_H) &: $(ONNX_PROTO)
 	@mkdir -p $(GEN)
@@ -130,7 +140,14 @@ conformance: $(CONFORMANCE)
 # VM tests: static guest programs (plain build only: they run in the VM),
 # our QEMU (built and cached by qemu-device/build) and the Debian kernel.
 GUEST_PROGS := $(BUILD)/tests/vm/guest-rawdev $(BUILD)/tests/vm/gconv-test \
-	       $(BUILD)/tests/vm/gconv-nltest
+	       $(BUILD)/tests/vm/gconv-nltest $(BUILD)/tests/vm/gconv-fuzz \
+	       $(BUILD)/tests/vm/guest-devapi
+
+# the device API's drm backend (tests/vm/check-devapi): libgconvdev with
+# libdrm, and the compiler (protobuf-c, xxhash) for the digits model
+$(BUILD)/tests/vm/guest-devapi: $(BUILD)/tests/vm/guest_devapi.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -static $^ -o $@ $(LDLIBS_ALL)
 
 $(BUILD)/tests/vm/guest-rawdev: $(BUILD)/tests/vm/guest_rawdev.o \
 				$(TOOL_COMMON) $(LIB)
@@ -144,6 +161,14 @@ $(BUILD)/tests/vm/gconv-test: $(BUILD)/tests/vm/gconv_test.o \
 			      $(TOOL_COMMON) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -static $^ -o $@ /usr/lib/x86_64-linux-gnu/libdrm.a -lm
+
+# the driver's fuzzer (tests/vm/check-fuzz runs it): raw ioctls only
+$(BUILD)/tests/vm/gconv_fuzz.o: CPPFLAGS_ALL += -D_GNU_SOURCE \
+	-Iinclude/uapi/drm -I/usr/include/libdrm
+$(BUILD)/tests/vm/gconv-fuzz: $(BUILD)/tests/vm/gconv_fuzz.o \
+			      $(TOOL_COMMON) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -static $^ -o $@ -lm
 
 # the netlink family's test client: libnl-genl (static), the family's UAPI
 # header as <linux/gconv.h>, and the driver's ioctls for jobs to report
@@ -162,11 +187,50 @@ vm-prereqs: qemu $(GUEST_PROGS)
 	tools/vm/kernel >/dev/null
 	$(MAKE) -C $(VM_KDIR) M=$(CURDIR) W=1 modules
 
+# gconv.ko under its fuzzer for a long while (make check runs a short one).
+# FUZZ_SECONDS from the command line or the environment wins over the
+# default of 1800 (fuzz-protocol's own default of 60 does not apply here);
+# FUZZ_ARGS passes gconv-fuzz options, e.g. FUZZ_ARGS='--seed 1234'.
+FUZZ_KERNEL_SECONDS = $(if $(filter command environment%,$(firstword $(origin FUZZ_SECONDS))),$(FUZZ_SECONDS),1800)
+.PHONY: fuzz-kernel
+fuzz-kernel: vm-prereqs
+	GCONV_FUZZ_ARGS='$(FUZZ_ARGS)' tests/vm/check-fuzz $(BUILD) $(FUZZ_KERNEL_SECONDS)
+
 # Real CNNs (torchvision exports, cached outside the clone) against PyTorch.
 
 $(CNN_CHECK): $(BUILD)/tests/models/cnn_check.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
+
+# gconvd's message checker under libFuzzer (not part of make check):
+# make fuzz-protocol [FUZZ_SECONDS=60].  The corpus starts from one valid
+# message of each type and grows in $(FUZZ_DIR)/protocol-corpus; an input
+# is an fd-count byte and a message of up to GCONVD_MAX_MSG (65536) bytes.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_PROTO_SRCS := tests/fuzz/fuzz_protocol.c libgconvdev/protocol.c
+FUZZ_PROTO_DEPS := $(FUZZ_PROTO_SRCS) tests/common/proto_msgs.h \
+		   libgconvdev/include/gconv/protocol.h
+
+$(FUZZ_DIR)/fuzz-protocol: $(FUZZ_PROTO_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) -std=c11 $(WARN) -O1 -g \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(FUZZ_PROTO_SRCS) -o $@
+
+$(FUZZ_DIR)/protocol-seeds: $(FUZZ_PROTO_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) -std=c11 $(WARN) -O1 -DFUZZ_SEEDS \
+		$(FUZZ_PROTO_SRCS) -o $@
+
+.PHONY: fuzz-protocol
+fuzz-protocol: $(FUZZ_DIR)/fuzz-protocol $(FUZZ_DIR)/protocol-seeds
+	@mkdir -p $(FUZZ_DIR)/protocol-corpus
+	$(FUZZ_DIR)/protocol-seeds $(FUZZ_DIR)/protocol-corpus
+	$(FUZZ_DIR)/fuzz-protocol -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=65537 -print_final_stats=1 \
+		$(FUZZ_DIR)/protocol-corpus
 
 # ---- the two README commands -------------------------------------------
 
@@ -180,6 +244,8 @@ CHECK_SUITES := $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%) \
 	"tests/vm/check-rawdev $(BUILD)" \
 	"tests/vm/check-driver $(BUILD)" \
 	"tests/vm/check-netlink $(BUILD)" \
+	"tests/vm/check-faults $(BUILD)" \
+	"tests/vm/check-fuzz $(BUILD) 60" \
 	"tools/check-kernel" \
 	"tools/vm/selftest"
 

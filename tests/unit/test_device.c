@@ -90,6 +90,12 @@ struct fixture {
 	int in_run, hook_armed, hook_fired, hook_ret;
 	uint64_t hook_pa, hook_reads;
 	uint32_t hook_off, hook_val;
+	/* Q_PROGRESS of queue prog_q, read from inside the DMA read of
+	 * prog_pa while run_job runs (the driver's hang check mid-job) */
+	int prog_armed;
+	unsigned int prog_q;
+	uint64_t prog_pa;
+	uint32_t prog_at;
 
 	unsigned int vec[MAX_VECTORS], nvec, bad_vectors;
 	/* per queue vector: the seqno in the completion record when it was
@@ -163,6 +169,11 @@ static int op_dma_read(void *opaque, uint64_t pa, void *buf, uint64_t len)
 		f->hook_reads = f->reads;
 		f->hook_ret = gconv_core_write(&f->c, f->hook_off,
 					       f->hook_val);
+	}
+	if (f->in_run && f->prog_armed && overlaps(pa, len, f->prog_pa, 1)) {
+		f->prog_armed = 0;
+		f->prog_at = gconv_core_read(&f->c, GCONV_REG_QUEUE(f->prog_q) +
+						    GCONV_Q_PROGRESS);
 	}
 	if (overlaps(pa, len, f->watch_pa, f->watch_len))
 		f->watch_reads++;
@@ -2477,6 +2488,260 @@ TEST(inject_bad_completion)
 	CHECK_EQ_U64(cpl(S_Q).status, GCONV_HW_OK);
 }
 
+/*
+ * inject-context: with it set to a context slot, every injection waits
+ * for a RUN_CHAIN job of that context.  Jobs of other contexts (on the
+ * same and other queues, before and after) run normally and leave the
+ * count alone; the first job of the chosen context takes it.  Contexts A
+ * and B map the same VAs to their own pages.
+ */
+#define CTX_A		S_CTX
+#define CTX_B		9
+
+enum inject_kind { INJ_HANG, INJ_MMU, INJ_DMA, INJ_BADCPL };
+
+static uint32_t *inject_knob(enum inject_kind k)
+{
+	switch (k) {
+	case INJ_HANG:
+		return &F->c.inject_hang;
+	case INJ_MMU:
+		return &F->c.inject_mmu_fault;
+	case INJ_DMA:
+		return &F->c.inject_dma_error;
+	case INJ_BADCPL:
+		break;
+	}
+	return &F->c.inject_bad_completion;
+}
+
+static void check_inject_context(enum inject_kind kind)
+{
+	uint64_t ra = world(), rb = ctx_new(CTX_B);
+	float *xa = xbuf(ra, VA_X, PTE_RO), *oa = obuf(ra, VA_O, 1);
+	float *xb = xbuf(rb, VA_X, PTE_RO), *ob = obuf(rb, VA_O, 1);
+	size_t len = put_affine(ra, VA_X, VA_O, 8);
+	uint32_t *knob = inject_knob(kind);
+	struct gconv_hw_completion r;
+	struct gconv_hw_job j;
+	unsigned int q;
+
+	put_affine(rb, VA_X, VA_O, 8);
+	for (q = 0; q < PAGE / 4; q++)
+		xb[q] = -(float)q;		/* B's data differs from A's */
+	CHECK_EQ_U64(F->c.inject_context, GCONV_CORE_ANY_CONTEXT);
+	F->c.inject_context = CTX_B;
+	*knob = 1;
+	/* A's jobs on every queue: all OK, the count untouched */
+	for (q = 0; q < NQ; q++) {
+		memset(oa, 0x5a, PAGE);
+		j = job_run(CTX_A, VA_CHAIN, len, 100 + q, 0);
+		r = run_on(q, &j);
+		CHECK_EQ_U64(r.seqno, 100 + q);
+		CHECK_EQ_U64(r.status, GCONV_HW_OK);
+		CHECK_AFFINE(oa, xa, 8);
+		CHECK_EQ_U64(*knob, 1);
+	}
+	CHECK(untouched(ob, PAGE));
+	/* a NOP does not take it either */
+	j = job_nop(200, 0);
+	CHECK_EQ_U64(run_on(1, &j).status, GCONV_HW_OK);
+	CHECK_EQ_U64(*knob, 1);
+	/* A on queue 0, B on S_Q, A on queue 3, one pump: only B's job is hit */
+	memset(oa, 0x5a, PAGE);
+	ack_all();
+	j = job_run(CTX_A, VA_CHAIN, len, 1, 0);
+	submit(0, &j);
+	j = job_run(CTX_B, VA_CHAIN, len, 2, 0);
+	submit(S_Q, &j);
+	j = job_run(CTX_A, VA_CHAIN, len, 3, 0);
+	submit(3, &j);
+	CHECK_EQ_U64(pump(NULL), 3);
+	CHECK_EQ_U64(*knob, 0);
+	CHECK_EQ_U64(cpl(0).seqno, 1);
+	CHECK_EQ_U64(cpl(0).status, GCONV_HW_OK);
+	CHECK_EQ_U64(cpl(3).seqno, 3);
+	CHECK_EQ_U64(cpl(3).status, GCONV_HW_OK);
+	CHECK_AFFINE(oa, xa, 8);
+	switch (kind) {
+	case INJ_HANG:
+		/* no new completion on S_Q: still A's from the loop above */
+		CHECK_EQ_U64(cpl(S_Q).seqno, 100 + S_Q);
+		CHECK_EQ_U64(rd(QREG(S_Q, GCONV_Q_STATUS)), GCONV_Q_ACTIVE);
+		CHECK(untouched(ob, PAGE));
+		/* the other queues go on serving A */
+		memset(oa, 0x5a, PAGE);
+		j = job_run(CTX_A, VA_CHAIN, len, 4, 0);
+		CHECK_EQ_U64(run_on(1, &j).status, GCONV_HW_OK);
+		CHECK_AFFINE(oa, xa, 8);
+		CHECK_EQ_U64(pump(NULL), 0);
+		CHECK_EQ_U64(cpl(S_Q).seqno, 100 + S_Q);
+		CHECK(untouched(ob, PAGE));
+		return;
+	case INJ_MMU:
+		EXPECT_FAULT(S_Q, CTX_B, 2, GCONV_HW_MMU_FAULT, VA_CHAIN, 0, 0);
+		CHECK(untouched(ob, PAGE));
+		break;
+	case INJ_DMA:
+		EXPECT_FAULT(S_Q, CTX_B, 2, GCONV_HW_DMA_ERROR, ANY, 0, 0);
+		CHECK(untouched(ob, PAGE));
+		break;
+	case INJ_BADCPL:
+		CHECK_EQ_U64(cpl(S_Q).seqno, ~2ull);
+		CHECK_EQ_U64(cpl(S_Q).status, GCONV_HW_OK);
+		CHECK_AFFINE(ob, xb, 8);	/* it did run */
+		break;
+	}
+	/* the count is spent: B's next job runs normally */
+	ack_all();
+	memset(ob, 0x5a, PAGE);
+	j = job_run(CTX_B, VA_CHAIN, len, 5, 0);
+	r = run_on(S_Q, &j);
+	CHECK_EQ_U64(r.seqno, 5);
+	CHECK_EQ_U64(r.status, GCONV_HW_OK);
+	CHECK_AFFINE(ob, xb, 8);
+}
+
+TEST(inject_context_hang_hits_only_its_context)
+{
+	check_inject_context(INJ_HANG);
+}
+
+TEST(inject_context_mmu_fault_hits_only_its_context)
+{
+	check_inject_context(INJ_MMU);
+}
+
+TEST(inject_context_dma_error_hits_only_its_context)
+{
+	check_inject_context(INJ_DMA);
+}
+
+TEST(inject_context_bad_completion_hits_only_its_context)
+{
+	check_inject_context(INJ_BADCPL);
+}
+
+/* Back to any context: the next job of any context takes the count; and
+ * a reset keeps the knob (it is a property, like the counts). */
+TEST(inject_context_any_and_reset)
+{
+	uint64_t root = world();
+	size_t len;
+	struct gconv_hw_job j;
+
+	xbuf(root, VA_X, PTE_RO);
+	obuf(root, VA_O, 1);
+	len = put_affine(root, VA_X, VA_O, 8);
+	F->c.inject_context = CTX_B;
+	CHECK_EQ_U64(wr(GCONV_REG_CONTROL, GCONV_CONTROL_RESET),
+		     GCONV_CORE_RESET_DONE);
+	CHECK_EQ_U64(F->c.inject_context, CTX_B);
+	wr(GCONV_REG_CONTROL, GCONV_CONTROL_ENABLE);
+	wr(GCONV_REG_IRQ_MASK, GCONV_IRQ_ALL);
+	ctx_point(S_CTX, root);
+	ring_new(S_Q, 8);
+	F->c.inject_mmu_fault = 1;
+	CHECK_EQ_U64(go(len, 1).status, GCONV_HW_OK);
+	CHECK_EQ_U64(F->c.inject_mmu_fault, 1);
+	F->c.inject_context = GCONV_CORE_ANY_CONTEXT;
+	ack_all();
+	j = job_run(S_CTX, VA_CHAIN, len, 2, 0);
+	CHECK_EQ_U64(run_on(S_Q, &j).status, GCONV_HW_MMU_FAULT);
+	CHECK_EQ_U64(F->c.inject_mmu_fault, 0);
+}
+
+/*
+ * Q_PROGRESS: one unit per page the engine reads or writes and one per
+ * GCONV finished, per queue.  A job moves only its own queue's counter,
+ * by at least chain page + X pages + O pages + descriptors; the counter
+ * moves while the job runs (read from inside its DMA); a NOP and a hung
+ * job do not move it.
+ */
+TEST(q_progress_counts_work_while_a_job_runs)
+{
+	uint64_t root = world();
+	float *x = map_new(root, VA_X, 4 * PAGE, PTE_RO);
+	float *o = obuf(root, VA_O, 4);
+	uint32_t before[NQ], p0, p1, d1, d4;
+	struct gconv_core_job job;
+	struct gconv_hw_job j;
+	struct gconv_desc d;
+	size_t len, len1, i;
+	unsigned int q;
+	void *chain;
+
+	for (i = 0; i < 4 * PAGE / 4; i++)
+		x[i] = (float)i;
+	for (q = 0; q < NQ; q++)
+		before[q] = rd(QREG(q, GCONV_Q_PROGRESS));
+	/* one descriptor over one page of X and O */
+	len1 = put_affine(root, VA_X, VA_O, 8);
+	CHECK_EQ_U64(go(len1, 1).status, GCONV_HW_OK);
+	CHECK_AFFINE(o, x, 8);
+	d1 = rd(QREG(S_Q, GCONV_Q_PROGRESS)) - before[S_Q];
+	if (d1 < 4)
+		FAILF("Q_PROGRESS after a 1-page job grew by %u, want >= 4 "
+		      "(chain, X and O pages, one GCONV)", d1);
+	for (q = 0; q < NQ; q++)
+		if (q != S_Q)
+			CHECK_EQ_U64(rd(QREG(q, GCONV_Q_PROGRESS)), before[q]);
+	/* four pages of X and O */
+	p0 = rd(QREG(S_Q, GCONV_Q_PROGRESS));
+	desc_affine(&d, VA_X, VA_O, 4 * PAGE / 4);
+	chain = encode(&d, 1, &len);
+	put_chain(root, VA_CHAIN2, chain, len);
+	j = job_run(S_CTX, VA_CHAIN2, len, 2, 0);
+	CHECK_EQ_U64(run_on(S_Q, &j).status, GCONV_HW_OK);
+	CHECK_AFFINE(o, x, 4 * PAGE / 4);
+	d4 = rd(QREG(S_Q, GCONV_Q_PROGRESS)) - p0;
+	if (d4 < 10 || d4 <= d1)
+		FAILF("Q_PROGRESS after a 4-page job grew by %u (1-page job: "
+		      "%u), want >= 10 and more than the small job", d4, d1);
+	/* a NOP is no work */
+	p0 = rd(QREG(S_Q, GCONV_Q_PROGRESS));
+	j = job_nop(3, 0);
+	CHECK_EQ_U64(run_on(S_Q, &j).status, GCONV_HW_OK);
+	CHECK_EQ_U64(rd(QREG(S_Q, GCONV_Q_PROGRESS)), p0);
+	/* mid-job: three descriptors, the counter read while descriptor 1
+	 * reads its X page is above the start and below the end */
+	chain = chain_n(&len, 3);
+	memset(o, 0x5a, 4 * PAGE);
+	put_chain(root, VA_CHAIN + 16 * PAGE, chain, len);
+	p0 = rd(QREG(S_Q, GCONV_Q_PROGRESS));
+	F->prog_q = S_Q;
+	F->prog_pa = pa_of(x) + PAGE;
+	F->prog_armed = 1;
+	j = job_run(S_CTX, VA_CHAIN + 16 * PAGE, len, 4, 0);
+	submit(S_Q, &j);
+	CHECK(gconv_core_take_job(&F->c, &job));
+	F->in_run = 1;
+	gconv_core_run_job(&F->c, &job);
+	F->in_run = 0;
+	gconv_core_finish_job(&F->c, &job);
+	CHECK_EQ_U64(F->prog_armed, 0);
+	CHECK_EQ_U64(cpl(S_Q).status, GCONV_HW_OK);
+	p1 = rd(QREG(S_Q, GCONV_Q_PROGRESS));
+	if (!(F->prog_at - p0 >= 3 && p1 - F->prog_at >= 2))
+		FAILF("Q_PROGRESS during descriptor 1: start %u, mid-job %u, "
+		      "end %u; want it moved by >= 3 (chain, X_0, O_0, one "
+		      "GCONV) before and by >= 2 after", p0, F->prog_at, p1);
+	/* a hung job makes no progress however long it hangs, and the
+	 * other queues' counters go on */
+	F->c.inject_hang = 1;
+	j = job_run(S_CTX, VA_CHAIN, len1, 5, 0);
+	submit(S_Q, &j);
+	CHECK_EQ_U64(pump(NULL), 1);
+	CHECK(cpl(S_Q).seqno == 4);
+	p0 = rd(QREG(S_Q, GCONV_Q_PROGRESS));
+	p1 = rd(QREG(0, GCONV_Q_PROGRESS));
+	j = job_run(S_CTX, VA_CHAIN, len1, 6, 0);
+	CHECK_EQ_U64(run_on(0, &j).status, GCONV_HW_OK);
+	CHECK_EQ_U64(pump(NULL), 0);
+	CHECK_EQ_U64(rd(QREG(S_Q, GCONV_Q_PROGRESS)), p0);
+	CHECK(rd(QREG(0, GCONV_Q_PROGRESS)) - p1 >= 4);
+}
+
 /* ==== reset =============================================================== */
 
 static void check_reset_state(uint64_t resets)
@@ -3113,6 +3378,12 @@ static const struct test tests[] = {
 	T(inject_mmu_fault),
 	T(inject_dma_error),
 	T(inject_bad_completion),
+	T(inject_context_hang_hits_only_its_context),
+	T(inject_context_mmu_fault_hits_only_its_context),
+	T(inject_context_dma_error_hits_only_its_context),
+	T(inject_context_bad_completion_hits_only_its_context),
+	T(inject_context_any_and_reset),
+	T(q_progress_counts_work_while_a_job_runs),
 	T(reset_clears_state),
 	T(reset_while_job_taken_abandons_it),
 	T(reset_during_gconv_stops_at_boundary),
