@@ -53,7 +53,7 @@ LIB_SRCS := libgconvdev/chain.c libgconvdev/engine/golden.c \
 	    libgconvdev/device/device.c libgconvdev/device/cpu.c \
 	    libgconvdev/device/drm.c
 # gconvd's wire protocol (protocol.h) and its client library (client.h)
-LIB_SRCS += libgconvdev/protocol.c libgconvdev/client.c
+LIB_SRCS += libgconvdev/protocol.c libgconvdev/client.c libgconvdev/fail.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(PB_OBJ)
 LIB := $(BUILD)/lib/libgconvdev.a
 CPPFLAGS_ALL += -I$(GEN)

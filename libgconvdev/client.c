@@ -39,6 +39,8 @@
 
 #include <gconv/client.h>
 #include <gconv/device.h> /* gconv_job_status_str() */
+
+#include "fail.h"
 #include <gconv/isa.h>
 
 #ifndef MFD_NOEXEC_SEAL
@@ -113,18 +115,7 @@ struct gconv_client {
 	unsigned char *rx;     /* GCONVD_MAX_MSG bytes */
 };
 
-__attribute__((format(printf, 4, 5))) static int
-fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
+#define fail gconv_fail
 
 static void set_str(char *dst, size_t cap, const char *src)
 {

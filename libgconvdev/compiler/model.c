@@ -14,6 +14,7 @@
 #include <xxhash.h>
 
 #include "ir.h"
+#include "../fail.h"
 
 #define ARENA_ADDR	0x100000000ull		/* 4 GiB */
 #define WEIGHTS_ADDR	0x10000000000ull	/* 1 TiB */
@@ -43,20 +44,7 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) / a * a;
 }
 
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
+#define fail gconv_fail
 
 /* ---- BatchNorm folding ---------------------------------------------------- */
 

@@ -42,7 +42,7 @@
 
 #include "device_impl.h"
 
-#define fail gconv_dev_fail
+#define fail gconv_fail
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008u /* Linux 6.3 */

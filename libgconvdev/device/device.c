@@ -12,19 +12,7 @@
 
 #include "device_impl.h"
 
-int gconv_dev_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
-#define fail gconv_dev_fail
+#define fail gconv_fail
 
 int gconv_dev_chain_rejected(const struct gconv_verror *verr, char *err,
 			     size_t errlen)

@@ -15,6 +15,8 @@
 
 #include <gconv/device.h>
 
+#include "../fail.h"
+
 #define GCONV_PAGE_SIZE 4096ull
 /* what the driver accepts in one SUBMIT (kernel/gconv_drv.h) */
 #define GCONV_MAX_SUBMIT_BUFS 4096u
@@ -110,8 +112,6 @@ extern const struct gconv_backend_ops gconv_cpu_ops;
 extern const struct gconv_backend_ops gconv_drm_ops;
 
 /* Write a message into @err (if any) and return @ret. */
-int gconv_dev_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* "chain rejected: descriptor 3, operand Y, stride[k]: ..." into @err */
 int gconv_dev_chain_rejected(const struct gconv_verror *verr, char *err,

@@ -34,7 +34,7 @@
 
 #include "device_impl.h"
 
-#define fail gconv_dev_fail
+#define fail gconv_fail
 
 #define SYS_ACCEL   "/sys/class/accel"
 #define DRIVER_NAME "gconv"
