@@ -233,6 +233,10 @@ int gconv_sysfs_init(struct gconv_device *gdev);
 /* gconv_gem.c */
 struct drm_gem_object *
 gconv_gem_create_object(struct drm_device *drm, size_t size);
+struct drm_gem_object *
+gconv_gem_prime_import_sg_table(struct drm_device *drm,
+				struct dma_buf_attachment *attach,
+				struct sg_table *sgt);
 int gconv_bo_map(struct gconv_bo *bo, struct gconv_vm *vm, u64 *addr);
 int gconv_ioctl_bo_create(struct drm_device *drm, void *data,
 			  struct drm_file *file);

@@ -7,6 +7,7 @@
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_print.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "gconv_drv.h"
@@ -53,12 +54,29 @@ gconv_gem_create_object(struct drm_device *drm, size_t size)
 
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
+	/*
+	 * Not counted yet: if drm_gem_shmem_create() fails after this it
+	 * kfree()s the object without calling .free.  The BO is counted once
+	 * creation or import has succeeded.
+	 */
 	bo->base.base.funcs = &gconv_gem_funcs;
-	atomic_inc(&to_gconv_dev(drm)->bo_count);
 	bo->base.map_wc = false;
 	mutex_init(&bo->lock);
 	INIT_LIST_HEAD(&bo->mappings);
 	return &bo->base.base;
+}
+
+struct drm_gem_object *
+gconv_gem_prime_import_sg_table(struct drm_device *drm,
+				struct dma_buf_attachment *attach,
+				struct sg_table *sgt)
+{
+	struct drm_gem_object *obj;
+
+	obj = drm_gem_shmem_prime_import_sg_table(drm, attach, sgt);
+	if (!IS_ERR(obj))
+		atomic_inc(&to_gconv_dev(drm)->bo_count);
+	return obj;
 }
 
 /*
@@ -154,10 +172,17 @@ int gconv_ioctl_bo_create(struct drm_device *drm, void *data,
 		drm_dbg(drm, "bo_create: bad size %llu\n", args->size);
 		return -EINVAL;
 	}
+	/* BOs are pinned from creation: one larger than RAM can never be */
+	if (args->size > (u64)totalram_pages() << PAGE_SHIFT) {
+		drm_dbg(drm, "bo_create: %llu bytes is more than RAM\n",
+			args->size);
+		return -ENOMEM;
+	}
 
 	shmem = drm_gem_shmem_create(drm, PAGE_ALIGN(args->size));
 	if (IS_ERR(shmem))
 		return PTR_ERR(shmem);
+	atomic_inc(&to_gconv_dev(drm)->bo_count);
 	bo = container_of(shmem, struct gconv_bo, base);
 	bo->flags = args->flags;
 	ret = gconv_bo_map(bo, gf->vm, &addr);

@@ -24,15 +24,14 @@
  * WARN, hung task) and leaked BOs are what tests/vm/check-fuzz looks at.
  *
  *	gconv-fuzz [--seconds N] [--ops N] [--seed S] [--fds K]
- *		   [--device PATH]... [--huge-bos] [--verbose]
+ *		   [--device PATH]... [--verbose]
  *
  * The seed is always printed.  "--seed S" with the same other options
  * makes the same decisions for as long as the kernel gives the same
  * answers; job timing and the faults the host injects differ from run to
  * run, so a replay retraces the path up to the first different answer.
  * --verbose prints every operation; a broken rule or a crash of the fuzzer
- * prints the last 24 anyway.  --huge-bos adds BO sizes of 1 GiB to the
- * whole VA range, which gconv.ko currently mishandles (tests/vm/README.md).
+ * prints the last 24 anyway.
  * The last line is "N passed, N failed" (1 passed when the run reached its
  * end without breaking a rule).  Exit status 0 on pass, 1 on fail, 2 usage.
  */
@@ -192,7 +191,6 @@ static unsigned long g_violations;
 static unsigned long g_children_started, g_children_bad;
 static int g_child;		/* in a fork()ed child */
 static int g_verbose;
-static int g_huge_bos;
 static unsigned long g_opno;
 
 /* the operation being done, and the last few done, for failure reports */
@@ -639,8 +637,8 @@ static uint64_t pick_bo_size(const struct dev *d)
 
 		return big[below(ARRAY_SIZE(big))];
 	}
-	if (g_huge_bos) {
-		/* inside the VA range but far beyond the guest's memory */
+	if (c < 99) {
+		/* inside the VA range but beyond the guest's memory: -ENOMEM */
 		const uint64_t huge[] = {
 			1ull << 30, 1ull << 34, 1ull << 39, 1ull << 40, range,
 		};
@@ -1871,10 +1869,6 @@ static void op_raw(int s)
 			req = (req & ~((unsigned long)_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
 			      ((unsigned long)below(512) << _IOC_SIZESHIFT);
 	}
-	/* BO sizes the guest cannot hold only with --huge-bos (pick_bo_size) */
-	if (!g_huge_bos && _IOC_NR(req) == DRM_COMMAND_BASE + DRM_GCONV_BO_CREATE &&
-	    buf[0] >= (1ull << 30) && buf[0] <= (1ull << 48))
-		buf[0] &= 0xfffff;
 	/* never let the kernel copy beyond buf */
 	if (_IOC_SIZE(req) > sizeof(buf))
 		arg = NULL;
@@ -2200,15 +2194,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: gconv-fuzz [--seconds N] [--ops N] [--seed S] [--fds K]\n"
-		"                  [--device PATH]... [--huge-bos] [--verbose]\n"
+		"                  [--device PATH]... [--verbose]\n"
 		"  --seconds N   run this long (default 30)\n"
 		"  --ops N       stop after N operations (default: no limit)\n"
 		"  --seed S      random seed (default: from the clock; always printed)\n"
 		"  --fds K       files kept on the devices (default 4, at most %d)\n"
 		"  --device PATH a gconv accel node (repeatable; default\n"
 		"                /dev/accel/accel0 and accel1 if it exists)\n"
-		"  --huge-bos    also create BOs inside the VA range but far\n"
-		"                beyond the guest's memory (gigabytes to terabytes)\n"
 		"  --verbose     print every operation\n", MAX_SLOTS);
 }
 
@@ -2242,7 +2234,6 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "fds", required_argument, NULL, 'k' },
 		{ "device", required_argument, NULL, 'd' },
-		{ "huge-bos", no_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -2283,9 +2274,6 @@ int main(int argc, char **argv)
 			snprintf(g_dev[g_ndev++].path, sizeof(g_dev[0].path),
 				 "%s", optarg);
 			break;
-		case 'H':
-			g_huge_bos = 1;
-			break;
 		case 'v':
 			g_verbose = 1;
 			break;
@@ -2323,8 +2311,8 @@ int main(int argc, char **argv)
 	seed &= (1ull << 53) - 1;	/* short enough to type */
 	g_rs = seed;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("gconv-fuzz: seed %llu (replay: gconv-fuzz --seed %llu --seconds %lu --fds %d%s",
-	       seed, seed, seconds, fds, g_huge_bos ? " --huge-bos" : "");
+	printf("gconv-fuzz: seed %llu (replay: gconv-fuzz --seed %llu --seconds %lu --fds %d",
+	       seed, seed, seconds, fds);
 	for (i = 0; i < g_ndev; i++)
 		printf(" --device %s", g_dev[i].path);
 	printf(")\n");
