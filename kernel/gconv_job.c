@@ -362,7 +362,16 @@ static int gconv_reset_locked(struct gconv_device *gdev,
 						     false);
 				aborted++;
 			} else {
+				/*
+				 * drm_sched_stop() dropped the scheduler's
+				 * hold on the hardware fence; without it
+				 * drm_sched_start() would end the job
+				 * (-ECANCELED) and free it while the device
+				 * still runs it.
+				 */
 				ring_job(q, job);
+				job->base.s_fence->parent =
+					dma_fence_get(job->hw_fence);
 				requeued++;
 			}
 		}

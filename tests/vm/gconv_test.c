@@ -2918,16 +2918,27 @@ static void t_second_device_runs_jobs(void)
 static void t_hang_times_out_and_recovers(void)
 {
 	struct drm_gconv_wait w;
-	struct cjob j, k;
-	uint64_t id;
-	int fd = open_node(0);
+	struct cjob j, k, m;
+	uint64_t id, idm;
+	int fd = open_node(0), fd2 = open_node(0);
 
 	cjob_build(fd, &j, 2, 4, 8, 1, 1, 1);
+	cjob_build(fd2, &m, 2, 4, 8, 1, 3, 1);
 	printf("gconv-test: ready for hang\n");
 	fflush(stdout);
 	sleep_ms(3000);
 	id = cjob_submit(&j, 0, 0, DRM_GCONV_PRIORITY_NORMAL);
+	/*
+	 * Another file's job, on another queue, while the hung one holds
+	 * its queue: it must end OK whether it ran before the reset or was
+	 * put back on the hardware by it.
+	 */
+	sleep_ms(500);
+	idm = cjob_submit(&m, 0, 0, DRM_GCONV_PRIORITY_NORMAL);
 	wait_status(fd, id, 30, DRM_GCONV_JOB_TIMEOUT, &w, "hung job");
+	wait_status(fd2, idm, 30, DRM_GCONV_JOB_OK, &w,
+		    "a job waiting on another queue during the reset");
+	cjob_check(&m, "a job waiting on another queue during the reset");
 	cjob_build(fd, &k, 2, 4, 8, 1, 1, 2);
 	id = cjob_submit(&k, 0, 0, DRM_GCONV_PRIORITY_NORMAL);
 	wait_status(fd, id, 10, DRM_GCONV_JOB_OK, &w, "job after the reset");
