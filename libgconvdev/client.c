@@ -1032,12 +1032,27 @@ int gconv_client_load_file(struct gconv_client *c, const char *path,
 			   char *err, size_t errlen)
 {
 	const char *base = strrchr(path, '/');
+	char stem[GCONVD_NAME_LEN];
 	struct stat st;
+	size_t n;
 	int fd, src, ret;
 
 	base = base ? base + 1 : path;
-	if (!name)
-		name = base;
+	if (!name) {
+		/* "models/digits.onnx" is model "digits" to the policy */
+		n = strlen(base);
+		if (n > 5 && !strcmp(base + n - 5, ".onnx"))
+			n -= 5;
+		else if (n > 4 && !strcmp(base + n - 4, ".gcm"))
+			n -= 4;
+		if (n >= sizeof(stem))
+			return fail(err, errlen, -ENAMETOOLONG,
+				    "model name '%.*s' is longer than %d bytes",
+				    (int)n, base, GCONVD_NAME_LEN - 1);
+		memcpy(stem, base, n);
+		stem[n] = '\0';
+		name = stem;
+	}
 	if (strlen(name) >= GCONVD_NAME_LEN)
 		return fail(err, errlen, -ENAMETOOLONG,
 			    "model name '%s' is longer than %d bytes", name,

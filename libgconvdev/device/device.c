@@ -585,6 +585,16 @@ struct gconv_buf *gconv_dev_model_weights(struct gconv_dev_model *dm)
 	return dm->weights;
 }
 
+struct gconv_buf *gconv_dev_model_arena(struct gconv_dev_model *dm)
+{
+	return dm->arena;
+}
+
+struct gconv_buf *gconv_dev_model_chain(struct gconv_dev_model *dm)
+{
+	return dm->chain;
+}
+
 float *gconv_dev_model_input(struct gconv_dev_model *dm, uint32_t i)
 {
 	const struct gconv_tensor_info *t = gconv_model_input(dm->m, i);

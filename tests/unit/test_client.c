@@ -857,7 +857,7 @@ TEST(load_buffer_sends_a_sealed_memfd_and_maps_the_io_buffer)
 	fake_stop(f);
 }
 
-TEST(load_file_names_the_model_by_its_base_name)
+TEST(load_file_names_the_model_by_its_base_name_without_extension)
 {
 	struct fake *f = fake_up();
 	struct gconv_client *c = connect_to(f);
@@ -871,7 +871,7 @@ TEST(load_file_names_the_model_by_its_base_name)
 	fwrite(model_bytes, 1, sizeof(model_bytes), fp);
 	fclose(fp);
 	CHECK_OK(gconv_client_load_file(c, path, NULL, &m, err, sizeof(err)));
-	CHECK_STR(f->model_name, "resnet.gcm");
+	CHECK_STR(f->model_name, "resnet");
 	CHECK(!memcmp(f->model, model_bytes, sizeof(model_bytes)));
 	unlink(path);
 	gconv_client_close(c);
@@ -1435,7 +1435,7 @@ static const struct test tests[] = {
 	T(connect_rejects_a_version_it_did_not_offer),
 	T(connect_rejects_long_names),
 	T(load_buffer_sends_a_sealed_memfd_and_maps_the_io_buffer),
-	T(load_file_names_the_model_by_its_base_name),
+	T(load_file_names_the_model_by_its_base_name_without_extension),
 	T(load_file_errors_name_the_file),
 	T(load_error_reply_carries_gconvd_message_and_code),
 	T(load_reply_with_a_bad_tensor_table_is_a_protocol_error),

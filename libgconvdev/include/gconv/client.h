@@ -168,8 +168,9 @@ GCONV_EXPORT int gconv_client_stats(struct gconv_client *c,
  * from the file at @path, or from @len bytes at @buf: the library copies
  * it into a sealed memfd, passes that to gconvd, and keeps it for
  * reloading after a reconnection.  @name is the model's name for the
- * policy's list of allowed models (NULL: the file's base name for
- * gconv_client_load_file(), "" for gconv_client_load_buffer()).  On
+ * policy's list of allowed models (NULL: the file's base name without
+ * a .onnx or .gcm ending for gconv_client_load_file(), so that
+ * "models/digits.onnx" is "digits"; "" for gconv_client_load_buffer()).  On
  * success *@out is a new instance with its I/O buffer mapped.
  */
 GCONV_EXPORT int gconv_client_load_file(struct gconv_client *c,

@@ -187,6 +187,17 @@ GCONV_EXPORT int gconv_dev_model_load(struct gconv_ctx *ctx,
 GCONV_EXPORT void gconv_dev_model_free(struct gconv_dev_model *dm);
 GCONV_EXPORT struct gconv_buf *
 gconv_dev_model_weights(struct gconv_dev_model *dm);
+/*
+ * The arena buffer: every input, output and intermediate of the model.
+ * Input/output @i is at gconv_model_input(m, i)->addr minus the layout's
+ * arena_addr (gconv_model_layout()); gconvd shares it with its client as
+ * the instance's I/O buffer.
+ */
+GCONV_EXPORT struct gconv_buf *
+gconv_dev_model_arena(struct gconv_dev_model *dm);
+/* The buffer holding the relocated chain. */
+GCONV_EXPORT struct gconv_buf *
+gconv_dev_model_chain(struct gconv_dev_model *dm);
 /* Host pointers to input/output @i inside the arena buffer. */
 GCONV_EXPORT float *gconv_dev_model_input(struct gconv_dev_model *dm,
 					  uint32_t i);
