@@ -7,6 +7,7 @@
 #   make conformance  the ONNX node-test suite alone
 #   make qemu       build (or find cached) QEMU with the gconv device
 #   make module     build gconv.ko against KDIR (once kernel/ has a driver)
+#   make bench      benchmarks: a table and build/bench.json (tools/bench)
 #   make fuzz-kernel  fuzz gconv.ko in a VM for FUZZ_SECONDS (default 1800;
 #                   tests/vm/check-fuzz, FUZZ_ARGS='--seed S' replays a run)
 #   make clean      remove build/
@@ -79,6 +80,25 @@ TOOLS := $(BUILD)/bin/gconv-demo $(BUILD)/bin/gconv-compile \
 	 $(BUILD)/bin/gconv-run
 TOOL_COMMON := $(BUILD)/tests/common/sample_chain.o
 
+# ---- gconvd -------------------------------------------------------------
+
+# the daemon: sd-event and sd-daemon (libsystemd), inih for the policy file
+DAEMON := $(BUILD)/bin/gconvd
+DAEMON_OBJS := $(BUILD)/daemon/gconvd.o $(BUILD)/daemon/policy.o
+DAEMON_LIBS := -lsystemd -linih -lpthread
+$(DAEMON_OBJS): CPPFLAGS_ALL += -Idaemon
+
+$(DAEMON): $(DAEMON_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL) $(DAEMON_LIBS)
+
+# the policy parser's unit tests: policy.o and inih, without the daemon
+$(BUILD)/tests/unit/test_policy.o: CPPFLAGS_ALL += -Idaemon
+$(BUILD)/tests/test_policy: $(BUILD)/tests/unit/test_policy.o \
+			    $(BUILD)/daemon/policy.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL) -linih
+
 # ---- tests --------------------------------------------------------------
 
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
@@ -86,14 +106,17 @@ TESTS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CONFORMANCE := $(BUILD)/tests/conformance-run
 CONFORMANCE_EXPECT := tests/conformance/expected-pass.txt
 CNN_CHECK := $(BUILD)/tests/cnn-check
+# gconvd from the outside, cpu backend (tests/daemon/check-gconvd runs it)
+GCONVD_TEST := $(BUILD)/tests/gconvd-test
 
 .PHONY: all lib tools tests check demo module clean
 
 all: lib tools tests
 
 lib: $(LIB)
-tools: $(TOOLS)
-tests: $(TESTS) $(CONFORMANCE) $(CNN_CHECK)
+tools: $(TOOLS) $(DAEMON)
+# gconvd is in both: its tests run it plain and under ASan+UBSan
+tests: $(TESTS) $(CONFORMANCE) $(CNN_CHECK) $(DAEMON) $(GCONVD_TEST)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -141,11 +164,17 @@ conformance: $(CONFORMANCE)
 # our QEMU (built and cached by qemu-device/build) and the Debian kernel.
 GUEST_PROGS := $(BUILD)/tests/vm/guest-rawdev $(BUILD)/tests/vm/gconv-test \
 	       $(BUILD)/tests/vm/gconv-nltest $(BUILD)/tests/vm/gconv-fuzz \
-	       $(BUILD)/tests/vm/guest-devapi
+	       $(BUILD)/tests/vm/guest-devapi $(BUILD)/tests/vm/guest-gconvd-client
 
 # the device API's drm backend (tests/vm/check-devapi): libgconvdev with
 # libdrm, and the compiler (protobuf-c, xxhash) for the digits model
 $(BUILD)/tests/vm/guest-devapi: $(BUILD)/tests/vm/guest_devapi.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -static $^ -o $@ $(LDLIBS_ALL)
+
+# gconvd's clients (tests/vm/check-gconvd): the client library, and the
+# compiler and cpu backend for reference outputs
+$(BUILD)/tests/vm/guest-gconvd-client: $(BUILD)/tests/vm/guest_gconvd_client.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -static $^ -o $@ $(LDLIBS_ALL)
 
@@ -182,8 +211,9 @@ $(BUILD)/tests/vm/gconv-nltest: $(BUILD)/tests/vm/gconv_nltest.o $(LIB)
 qemu:
 	qemu-device/build --print-binary
 
-# the module for the VM tests, against the Debian kernel they boot
-vm-prereqs: qemu $(GUEST_PROGS)
+# the module for the VM tests, against the Debian kernel they boot (and
+# gconvd, dynamic, for tests/vm/check-gconvd)
+vm-prereqs: qemu $(GUEST_PROGS) $(DAEMON)
 	tools/vm/kernel >/dev/null
 	$(MAKE) -C $(VM_KDIR) M=$(CURDIR) W=1 modules
 
@@ -199,6 +229,10 @@ fuzz-kernel: vm-prereqs
 # Real CNNs (torchvision exports, cached outside the clone) against PyTorch.
 
 $(CNN_CHECK): $(BUILD)/tests/models/cnn_check.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
+
+$(GCONVD_TEST): $(BUILD)/tests/daemon/gconvd_test.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
 
@@ -232,6 +266,23 @@ fuzz-protocol: $(FUZZ_DIR)/fuzz-protocol $(FUZZ_DIR)/protocol-seeds
 		-max_len=65537 -print_final_stats=1 \
 		$(FUZZ_DIR)/protocol-corpus
 
+# make bench: benchmarks against baselines measured in the same run
+# (tools/bench prints a table and writes $(BUILD)/bench.json).
+BENCH_PROGS := $(BUILD)/tests/bench-gconvd-memory
+
+$(BUILD)/tests/bench-gconvd-memory: $(BUILD)/tests/bench/gconvd_memory.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
+
+.PHONY: bench
+bench: deps-bench
+	$(MAKE) tools $(BENCH_PROGS)
+	tools/bench $(BUILD)
+
+.PHONY: deps-bench
+deps-bench:
+	tools/setup-deps build compiler models
+
 # ---- the two README commands -------------------------------------------
 
 # Each suite is one command for tests/run-tests, which sums their
@@ -241,11 +292,16 @@ CHECK_SUITES := $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%) \
 	"$(CONFORMANCE) --expect $(CONFORMANCE_EXPECT)" \
 	"$(BUILD)/asan/tests/conformance-run --expect $(CONFORMANCE_EXPECT)" \
 	"tests/models/check-cnns $(BUILD) resnet18" \
+	"tests/daemon/check-gconv-run $(BUILD)" \
+	"tests/daemon/check-gconvd $(BUILD)" \
+	"tests/daemon/check-gconvd $(BUILD)/asan" \
 	"tests/vm/check-rawdev $(BUILD)" \
 	"tests/vm/check-driver $(BUILD)" \
 	"tests/vm/check-netlink $(BUILD)" \
 	"tests/vm/check-faults $(BUILD)" \
 	"tests/vm/check-fuzz $(BUILD) 60" \
+	"tests/vm/check-devapi $(BUILD)" \
+	"tests/vm/check-gconvd $(BUILD)" \
 	"tools/check-kernel" \
 	"tools/vm/selftest"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * gconv-run: run a model (ONNX, compiled on the fly, or .gcm) on the CPU
- * engine.
+ * engine, or through gconvd (--daemon SOCKET) with the client library.
  *
  * One run over given inputs:
  *
@@ -13,6 +13,11 @@
  *
  *	gconv-run model.onnx --samples samples.npy --labels labels.npy \
  *		--pred-out pred.npy --probs-out probs.npy
+ *
+ * Either through gconvd, which loads the model for the policy's tenant of
+ * the caller and runs it on its device:
+ *
+ *	gconv-run --daemon /run/gconv/gconvd.sock model.gcm --input x.npy
  *
  * A summary line (model, GCONV count, tensors, run time) always goes to
  * stderr.  Exit status: 0 success, 1 error, 2 usage error.
@@ -26,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gconv/client.h>
 #include <gconv/model.h>
 #include <gconv/tensor_io.h>
 
@@ -42,8 +48,9 @@ static void usage(FILE *f)
 		"[--labels FILE]\n"
 		"                 [--pred-out FILE] [--probs-out FILE]\n"
 		"\n"
-		"Run a model on the CPU GCONV engine.  ONNX models are "
-		"compiled first.\n"
+		"Run a model on the CPU GCONV engine, or through gconvd "
+		"(--daemon).  ONNX\n"
+		"models are compiled first.\n"
 		"\n"
 		"One run:\n"
 		"  --input FILE       the input of a single-input model\n"
@@ -83,13 +90,30 @@ static void usage(FILE *f)
 		"  --print            print each sample's prediction\n"
 		"\n"
 		"Common:\n"
+		"  --daemon SOCKET    run the model through gconvd listening "
+		"at SOCKET (e.g.\n"
+		"                     /run/gconv/gconvd.sock) instead of in "
+		"this process: gconvd\n"
+		"                     loads it for the tenant its policy gives "
+		"the caller and runs\n"
+		"                     it on its device.  Run times are then "
+		"round trips to gconvd,\n"
+		"                     its queueing included.\n"
+		"  --model-name NAME  with --daemon: the model's name for "
+		"gconvd's policy\n"
+		"                     (default: the file's base name without "
+		".onnx or .gcm)\n"
 		"  --threads T        accepted for the future; the CPU engine "
 		"is single-threaded\n"
 		"                     today, so T > 1 runs on one thread (a "
 		"note says so)\n"
 		"  --no-fuse, --no-fold-bn, --no-inplace, --naive-memory\n"
 		"                     compile options, as in gconv-compile "
-		"(ONNX input only)\n"
+		"(ONNX input only;\n"
+		"                     not with --daemon: gconvd compiles with "
+		"the defaults, so\n"
+		"                     compile with gconv-compile and run the "
+		".gcm)\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"Exit status: 0 success, 1 error, 2 usage error.\n",
@@ -161,6 +185,85 @@ static uint32_t argmax(const float *v, uint64_t n)
 	return (uint32_t)best;
 }
 
+/* ---- where the model runs ---------------------------------------------- */
+
+/*
+ * The model and what runs it: the CPU engine in this process (m, s), or
+ * gconvd (c, cm: --daemon), whose tensor tables are copied into @in and
+ * @out so that the rest of the program sees one kind of tensor.
+ */
+struct runner {
+	struct gconv_model *m;
+	struct gconv_session *s;
+	struct gconv_client *c;
+	struct gconv_client_model *cm;
+	struct gconv_tensor_info *in, *out;
+	uint32_t nin, nout;
+};
+
+static uint32_t runner_num_inputs(const struct runner *r)
+{
+	return r->cm ? r->nin : gconv_model_num_inputs(r->m);
+}
+
+static uint32_t runner_num_outputs(const struct runner *r)
+{
+	return r->cm ? r->nout : gconv_model_num_outputs(r->m);
+}
+
+static const struct gconv_tensor_info *runner_input(const struct runner *r,
+						    uint32_t i)
+{
+	if (r->cm)
+		return i < r->nin ? &r->in[i] : NULL;
+	return gconv_model_input(r->m, i);
+}
+
+static const struct gconv_tensor_info *runner_output(const struct runner *r,
+						     uint32_t i)
+{
+	if (r->cm)
+		return i < r->nout ? &r->out[i] : NULL;
+	return gconv_model_output(r->m, i);
+}
+
+static int runner_find_input(const struct runner *r, const char *name)
+{
+	return r->cm ? gconv_client_find_input(r->cm, name)
+		     : gconv_model_find_input(r->m, name);
+}
+
+static int runner_find_output(const struct runner *r, const char *name)
+{
+	return r->cm ? gconv_client_find_output(r->cm, name)
+		     : gconv_model_find_output(r->m, name);
+}
+
+static uint32_t runner_gconvs(const struct runner *r)
+{
+	return r->cm ? gconv_client_model_gconvs(r->cm)
+		     : gconv_model_gconv_count(r->m);
+}
+
+/* Get these again before each use: gconvd's buffer may move (client.h). */
+static float *runner_input_data(struct runner *r, uint32_t i)
+{
+	return r->cm ? gconv_client_input_data(r->cm, i)
+		     : gconv_session_input(r->s, i);
+}
+
+static const float *runner_output_data(struct runner *r, uint32_t i)
+{
+	return r->cm ? gconv_client_output_data(r->cm, i)
+		     : gconv_session_output(r->s, i);
+}
+
+static int runner_run(struct runner *r, char *err, size_t errlen)
+{
+	return r->cm ? gconv_client_infer(r->cm, NULL, err, errlen)
+		     : gconv_session_run(r->s, err, errlen);
+}
+
 /* ---- options ---------------------------------------------------------- */
 
 /* One --input/--output argument, resolved against the model later. */
@@ -180,6 +283,9 @@ struct opts {
 	int print;
 	const char *samples, *labels, *pred_out, *probs_out;
 	struct gconv_compile_opts copts;
+	const char *compile_opt; /* the first compile option given */
+	const char *daemon;	 /* --daemon SOCKET */
+	const char *model_name;	 /* --model-name NAME */
 };
 
 /* "--name VALUE" or "--name=VALUE": 1 and *val set, 0 no match, -1 no
@@ -220,9 +326,10 @@ static int parse_count(const char *opt, const char *s, long *out)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	static const char *const single[] = { "--samples", "--labels",
-					      "--pred-out", "--probs-out" };
-	const char **single_dst[4];
+	static const char *const single[] = { "--samples",  "--labels",
+					      "--pred-out", "--probs-out",
+					      "--daemon",   "--model-name" };
+	const char **single_dst[6];
 	int i, r;
 	unsigned int j;
 
@@ -232,6 +339,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	single_dst[1] = &o->labels;
 	single_dst[2] = &o->pred_out;
 	single_dst[3] = &o->probs_out;
+	single_dst[4] = &o->daemon;
+	single_dst[5] = &o->model_name;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = NULL;
@@ -277,28 +386,36 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return 2;
 			continue;
 		}
-		for (j = 0; j < 4 && !matched; j++) {
+		for (j = 0; j < 6 && !matched; j++) {
 			r = opt_value(argc, argv, &i, single[j], &v);
 			if (r < 0)
-				return usage_error("%s needs a FILE",
-						   single[j]);
+				return usage_error("%s needs %s", single[j],
+						   j == 4   ? "a SOCKET"
+						   : j == 5 ? "a NAME"
+							    : "a FILE");
 			if (r > 0) {
 				if (*single_dst[j])
 					return usage_error("%s given twice",
 							   single[j]);
 				if (!*v)
-					return usage_error("%s: empty file "
-							   "name",
-							   single[j]);
+					return usage_error(
+						"%s: empty %s", single[j],
+						j == 4	 ? "socket path"
+						: j == 5 ? "name"
+							 : "file name");
 				*single_dst[j] = v;
 				matched = 1;
 			}
 		}
 		if (matched)
 			continue;
-		if (!strcmp(a, "--print"))
+		if (!strcmp(a, "--print")) {
 			o->print = 1;
-		else if (!strcmp(a, "--no-fuse"))
+			continue;
+		}
+		if (!o->compile_opt && !strncmp(a, "--no", 4))
+			o->compile_opt = a;
+		if (!strcmp(a, "--no-fuse"))
 			o->copts.flags |= GCONV_COMPILE_NO_FUSE;
 		else if (!strcmp(a, "--no-fold-bn"))
 			o->copts.flags |= GCONV_COMPILE_NO_FOLD_BN;
@@ -317,6 +434,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	if (!o->model || !*o->model)
 		return usage_error("no model given");
+	if (o->daemon && o->compile_opt && o->copts.flags)
+		return usage_error("%s: compile options do not apply with "
+				   "--daemon (gconvd compiles with the "
+				   "defaults): compile with gconv-compile %s "
+				   "and run the .gcm",
+				   o->compile_opt, o->compile_opt);
+	if (o->model_name && !o->daemon)
+		return usage_error("--model-name names the model for gconvd: "
+				   "it needs --daemon");
 	if (o->samples) {
 		if (o->nin || o->nout || o->repeat)
 			return usage_error("--samples runs every sample; it "
@@ -336,18 +462,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- binding --input/--output to the model's tensors -------------------- */
 
-static void list_names(const struct gconv_model *m, int outputs, char *buf,
+static void list_names(const struct runner *m, int outputs, char *buf,
 		       size_t len)
 {
 	uint32_t i, n;
 	size_t off = 0;
 
-	n = outputs ? gconv_model_num_outputs(m) : gconv_model_num_inputs(m);
+	n = outputs ? runner_num_outputs(m) : runner_num_inputs(m);
 	buf[0] = '\0';
 	for (i = 0; i < n && off < len; i++) {
 		const struct gconv_tensor_info *ti =
-			outputs ? gconv_model_output(m, i) :
-				  gconv_model_input(m, i);
+			outputs ? runner_output(m, i) : runner_input(m, i);
 		int w = snprintf(buf + off, len - off, "%s'%s'", i ? ", " : "",
 				 ti->name);
 
@@ -362,12 +487,11 @@ static void list_names(const struct gconv_model *m, int outputs, char *buf,
  * NAME=FILE wins when NAME is a tensor's name; otherwise a single-tensor
  * model takes the whole argument as the file name.
  */
-static int bind_args(const struct gconv_model *m, int outputs,
-		     struct io_arg *args, unsigned int nargs)
+static int bind_args(const struct runner *m, int outputs, struct io_arg *args,
+		     unsigned int nargs)
 {
 	const char *what = outputs ? "output" : "input";
-	uint32_t n = outputs ? gconv_model_num_outputs(m) :
-			       gconv_model_num_inputs(m);
+	uint32_t n = outputs ? runner_num_outputs(m) : runner_num_inputs(m);
 	char names[512];
 	unsigned int i, j;
 
@@ -384,9 +508,8 @@ static int bind_args(const struct gconv_model *m, int outputs,
 			if (l < sizeof(name)) {
 				memcpy(name, a->arg, l);
 				name[l] = '\0';
-				idx = outputs ?
-					      gconv_model_find_output(m, name) :
-					      gconv_model_find_input(m, name);
+				idx = outputs ? runner_find_output(m, name)
+					      : runner_find_input(m, name);
 			}
 			if (idx >= 0) {
 				a->file = eq + 1;
@@ -419,8 +542,8 @@ static int bind_args(const struct gconv_model *m, int outputs,
 
 			if (args[j].index != idx)
 				continue;
-			ti = outputs ? gconv_model_output(m, (uint32_t)idx) :
-				       gconv_model_input(m, (uint32_t)idx);
+			ti = outputs ? runner_output(m, (uint32_t)idx)
+				     : runner_input(m, (uint32_t)idx);
 			return usage_error("--%s: %s '%s' given twice", what,
 					   what, ti->name);
 		}
@@ -498,24 +621,24 @@ static int load_input(const struct gconv_tensor_info *ti, const char *file,
 	return 0;
 }
 
-static int check_float_io(const struct gconv_model *m)
+static int check_float_io(const struct runner *m)
 {
 	uint32_t i;
 
-	for (i = 0; i < gconv_model_num_inputs(m); i++)
-		if (gconv_model_input(m, i)->dtype != GCONV_DTYPE_F32)
-			return fail("input '%s' is %s; only float32 inputs "
-				    "are supported",
-				    gconv_model_input(m, i)->name,
-				    gconv_dtype_name(
-					    gconv_model_input(m, i)->dtype));
-	for (i = 0; i < gconv_model_num_outputs(m); i++)
-		if (gconv_model_output(m, i)->dtype != GCONV_DTYPE_F32)
-			return fail("output '%s' is %s; only float32 outputs "
-				    "are supported",
-				    gconv_model_output(m, i)->name,
-				    gconv_dtype_name(
-					    gconv_model_output(m, i)->dtype));
+	for (i = 0; i < runner_num_inputs(m); i++)
+		if (runner_input(m, i)->dtype != GCONV_DTYPE_F32)
+			return fail(
+				"input '%s' is %s; only float32 inputs "
+				"are supported",
+				runner_input(m, i)->name,
+				gconv_dtype_name(runner_input(m, i)->dtype));
+	for (i = 0; i < runner_num_outputs(m); i++)
+		if (runner_output(m, i)->dtype != GCONV_DTYPE_F32)
+			return fail(
+				"output '%s' is %s; only float32 outputs "
+				"are supported",
+				runner_output(m, i)->name,
+				gconv_dtype_name(runner_output(m, i)->dtype));
 	return 0;
 }
 
@@ -575,24 +698,22 @@ static void print_output(const struct gconv_tensor_info *ti, const float *v)
 	}
 }
 
-static void describe_model(FILE *f, const char *path,
-			   const struct gconv_model *m)
+static void describe_model(FILE *f, const char *path, const struct runner *m)
 {
 	char shape[160];
 	uint32_t i;
 
-	fprintf(f, PROG ": %s: %u GCONVs; input%s", path,
-		gconv_model_gconv_count(m),
-		gconv_model_num_inputs(m) == 1 ? "" : "s");
-	for (i = 0; i < gconv_model_num_inputs(m); i++) {
-		const struct gconv_tensor_info *ti = gconv_model_input(m, i);
+	fprintf(f, PROG ": %s: %u GCONVs; input%s", path, runner_gconvs(m),
+		runner_num_inputs(m) == 1 ? "" : "s");
+	for (i = 0; i < runner_num_inputs(m); i++) {
+		const struct gconv_tensor_info *ti = runner_input(m, i);
 
 		fprintf(f, "%s %s%s", i ? "," : "", ti->name,
 			shape_str(ti->dims, ti->ndim, shape, sizeof(shape)));
 	}
-	fprintf(f, "; output%s", gconv_model_num_outputs(m) == 1 ? "" : "s");
-	for (i = 0; i < gconv_model_num_outputs(m); i++) {
-		const struct gconv_tensor_info *ti = gconv_model_output(m, i);
+	fprintf(f, "; output%s", runner_num_outputs(m) == 1 ? "" : "s");
+	for (i = 0; i < runner_num_outputs(m); i++) {
+		const struct gconv_tensor_info *ti = runner_output(m, i);
 
 		fprintf(f, "%s %s%s", i ? "," : "", ti->name,
 			shape_str(ti->dims, ti->ndim, shape, sizeof(shape)));
@@ -600,14 +721,14 @@ static void describe_model(FILE *f, const char *path,
 }
 
 /* Run once, adding the engine time to *ms. */
-static int run_once(struct gconv_session *s, double *ms)
+static int run_once(struct runner *m, double *ms)
 {
 	char err[512] = "";
 	double t0;
 	int ret;
 
 	t0 = now_ms();
-	ret = gconv_session_run(s, err, sizeof(err));
+	ret = runner_run(m, err, sizeof(err));
 	*ms = now_ms() - t0;
 	if (ret)
 		return fail("run failed: %s", err[0] ? err : strerror(-ret));
@@ -616,24 +737,22 @@ static int run_once(struct gconv_session *s, double *ms)
 
 /* ---- mode 1: one run over given inputs ----------------------------------- */
 
-static void stage_inputs(struct opts *o, const struct gconv_model *m,
-			 struct gconv_session *s)
+static void stage_inputs(struct opts *o, struct runner *m)
 {
 	unsigned int i;
 
 	for (i = 0; i < o->nin; i++) {
 		uint32_t k = (uint32_t)o->in[i].index;
 
-		memcpy(gconv_session_input(s, k), o->tin[i].data,
-		       gconv_model_input(m, k)->elems * sizeof(float));
+		memcpy(runner_input_data(m, k), o->tin[i].data,
+		       runner_input(m, k)->elems * sizeof(float));
 	}
 }
 
-static int run_inputs(struct opts *o, const struct gconv_model *m,
-		      struct gconv_session *s)
+static int run_inputs(struct opts *o, struct runner *m)
 {
-	uint32_t nin = gconv_model_num_inputs(m);
-	uint32_t nout = gconv_model_num_outputs(m);
+	uint32_t nin = runner_num_inputs(m);
+	uint32_t nout = runner_num_outputs(m);
 	double *times = NULL, first_ms = 0, median = 0;
 	unsigned int i;
 	long r;
@@ -653,8 +772,7 @@ static int run_inputs(struct opts *o, const struct gconv_model *m,
 			given |= o->in[j].index == (int)i;
 		if (!given) {
 			char shape[160];
-			const struct gconv_tensor_info *ti =
-				gconv_model_input(m, i);
+			const struct gconv_tensor_info *ti = runner_input(m, i);
 
 			return usage_error("input '%s' %s not given (--input "
 					   "%s=FILE)",
@@ -666,11 +784,11 @@ static int run_inputs(struct opts *o, const struct gconv_model *m,
 	}
 	for (i = 0; i < o->nin; i++) {
 		const struct gconv_tensor_info *ti =
-			gconv_model_input(m, (uint32_t)o->in[i].index);
+			runner_input(m, (uint32_t)o->in[i].index);
 
 		if (load_input(ti, o->in[i].file, &o->tin[i]))
 			goto out;
-		if (!gconv_session_input(s, (uint32_t)o->in[i].index)) {
+		if (!runner_input_data(m, (uint32_t)o->in[i].index)) {
 			fail("no buffer for input '%s'", ti->name);
 			goto out;
 		}
@@ -680,8 +798,8 @@ static int run_inputs(struct opts *o, const struct gconv_model *m,
 	 * A run may reuse the input's arena space for intermediates, so the
 	 * inputs are staged again before every run, outside the timing.
 	 */
-	stage_inputs(o, m, s);
-	if (run_once(s, &first_ms))
+	stage_inputs(o, m);
+	if (run_once(m, &first_ms))
 		goto out;
 	if (o->repeat) {
 		times = calloc((size_t)o->repeat, sizeof(*times));
@@ -690,8 +808,8 @@ static int run_inputs(struct opts *o, const struct gconv_model *m,
 			goto out;
 		}
 		for (r = 0; r < o->repeat; r++) {
-			stage_inputs(o, m, s);
-			if (run_once(s, &times[r]))
+			stage_inputs(o, m);
+			if (run_once(m, &times[r]))
 				goto out;
 		}
 		qsort(times, (size_t)o->repeat, sizeof(*times), cmp_double);
@@ -704,13 +822,12 @@ static int run_inputs(struct opts *o, const struct gconv_model *m,
 	}
 
 	for (i = 0; i < nout && o->print; i++)
-		print_output(gconv_model_output(m, i),
-			     gconv_session_output(s, i));
+		print_output(runner_output(m, i), runner_output_data(m, i));
 	for (i = 0; i < o->nout; i++) {
 		uint32_t k = (uint32_t)o->out[i].index;
 
-		if (write_output(gconv_model_output(m, k),
-				 gconv_session_output(s, k), o->out[i].file))
+		if (write_output(runner_output(m, k), runner_output_data(m, k),
+				 o->out[i].file))
 			goto out;
 	}
 
@@ -770,8 +887,7 @@ static int load_labels(const char *file, uint64_t count,
 	return 0;
 }
 
-static int run_samples(struct opts *o, const struct gconv_model *m,
-		       struct gconv_session *s)
+static int run_samples(struct opts *o, struct runner *m)
 {
 	const struct gconv_tensor_info *in, *out;
 	struct gconv_tensor smp, labels, pred, probs;
@@ -786,12 +902,12 @@ static int run_samples(struct opts *o, const struct gconv_model *m,
 	memset(&labels, 0, sizeof(labels));
 	memset(&pred, 0, sizeof(pred));
 	memset(&probs, 0, sizeof(probs));
-	if (gconv_model_num_inputs(m) != 1)
+	if (runner_num_inputs(m) != 1)
 		return usage_error("--samples needs a single-input model; "
 				   "this one has %u inputs",
-				   gconv_model_num_inputs(m));
-	in = gconv_model_input(m, 0);
-	out = gconv_model_output(m, 0);
+				   runner_num_inputs(m));
+	in = runner_input(m, 0);
+	out = runner_output(m, 0);
 	shape_str(in->dims, in->ndim, want, sizeof(want));
 	if (in->ndim == 0 || in->dims[0] != 1)
 		return fail("--samples needs an input of shape [1,...]; input "
@@ -803,11 +919,11 @@ static int run_samples(struct opts *o, const struct gconv_model *m,
 			    out->name,
 			    shape_str(out->dims, out->ndim, have,
 				      sizeof(have)));
-	if (gconv_model_num_outputs(m) > 1)
+	if (runner_num_outputs(m) > 1)
 		fprintf(stderr,
 			PROG ": note: the model has %u outputs; classifying "
 			     "with the first, '%s'\n",
-			gconv_model_num_outputs(m), out->name);
+			runner_num_outputs(m), out->name);
 
 	if (gconv_npy_read(o->samples, &smp, err, sizeof(err)))
 		return fail("samples: %s", err);
@@ -840,7 +956,7 @@ static int run_samples(struct opts *o, const struct gconv_model *m,
 		     (unsigned long long)S);
 		goto out;
 	}
-	dst = gconv_session_input(s, 0);
+	dst = runner_input_data(m, 0);
 	if (!dst) {
 		fail("no buffer for input '%s'", in->name);
 		goto out;
@@ -850,12 +966,12 @@ static int run_samples(struct opts *o, const struct gconv_model *m,
 
 		memcpy(dst, smp.data + k * in->elems,
 		       in->elems * sizeof(float));
-		if (run_once(s, &ms))
+		if (run_once(m, &ms))
 			goto out;
 		total += ms;
 		if (ms < best)
 			best = ms;
-		v = gconv_session_output(s, 0);
+		v = runner_output_data(m, 0);
 		memcpy(probs.data + k * C, v, C * sizeof(float));
 		pred.idata[k] = argmax(v, C);
 		pred.data[k] = (float)pred.idata[k];
@@ -923,40 +1039,113 @@ out:
 	return ret;
 }
 
+/* ---- opening the model --------------------------------------------------- */
+
+static int open_engine(struct opts *o, struct runner *r)
+{
+	char err[512] = "";
+	int ret;
+
+	if (o->threads > 1)
+		fprintf(stderr,
+			PROG ": note: --threads %ld: the CPU engine is "
+			     "single-threaded today; running on one thread\n",
+			o->threads);
+	ret = gconv_model_open(o->model, &o->copts, &r->m, err, sizeof(err));
+	if (ret)
+		return fail("%s: %s", o->model, err[0] ? err : strerror(-ret));
+	if (check_float_io(r))
+		return 1;
+	ret = gconv_session_create(r->m, &r->s);
+	if (ret)
+		return fail("%s: cannot create a session: %s", o->model,
+			    strerror(-ret));
+	return 0;
+}
+
+static void copy_tensor(const struct gconv_client_tensor *t,
+			struct gconv_tensor_info *ti)
+{
+	memset(ti, 0, sizeof(*ti));
+	ti->name = t->name;
+	ti->dtype = t->dtype;
+	ti->ndim = t->ndim;
+	memcpy(ti->dims, t->dims, sizeof(ti->dims));
+	ti->elems = t->elems;
+}
+
+_Static_assert(GCONVD_MAX_DIMS == GCONV_MAX_DIMS, "tensor ranks differ");
+
+/* "WHERE: ERR", or ERR alone when it says WHERE already. */
+static int fail_at(const char *where, const char *err)
+{
+	if (strstr(err, where))
+		return fail("%s", err);
+	return fail("%s: %s", where, err);
+}
+
+static int open_daemon(struct opts *o, struct runner *r)
+{
+	char err[512] = "", where[512];
+	uint32_t i;
+	int ret;
+
+	if (o->threads > 1)
+		fprintf(stderr,
+			PROG ": note: --threads %ld has no effect with "
+			     "--daemon: gconvd runs the model\n",
+			o->threads);
+	snprintf(where, sizeof(where), "gconvd at %s", o->daemon);
+	ret = gconv_client_connect(o->daemon, PROG, &r->c, err, sizeof(err));
+	if (ret)
+		return fail_at(where, err[0] ? err : strerror(-ret));
+	/* no --model-name: the library names "dir/digits.onnx" "digits" */
+	ret = gconv_client_load_file(r->c, o->model, o->model_name, &r->cm,
+				     err, sizeof(err));
+	if (ret) {
+		r->cm = NULL;
+		if (!strncmp(err, o->model, strlen(o->model)))
+			return fail("%s", err); /* the file itself */
+		snprintf(where, sizeof(where), "%s (gconvd at %s)", o->model,
+			 o->daemon);
+		return fail_at(where, err[0] ? err : strerror(-ret));
+	}
+	r->nin = gconv_client_num_inputs(r->cm);
+	r->nout = gconv_client_num_outputs(r->cm);
+	r->in = calloc(r->nin ? r->nin : 1, sizeof(*r->in));
+	r->out = calloc(r->nout ? r->nout : 1, sizeof(*r->out));
+	if (!r->in || !r->out)
+		return fail("out of memory");
+	for (i = 0; i < r->nin; i++)
+		copy_tensor(gconv_client_input(r->cm, i), &r->in[i]);
+	for (i = 0; i < r->nout; i++)
+		copy_tensor(gconv_client_output(r->cm, i), &r->out[i]);
+	return check_float_io(r);
+}
+
+static void runner_close(struct runner *r)
+{
+	gconv_session_free(r->s);
+	gconv_model_free(r->m);
+	gconv_client_close(r->c); /* frees r->cm */
+	free(r->in);
+	free(r->out);
+}
+
 int main(int argc, char **argv)
 {
-	struct gconv_session *s = NULL;
-	struct gconv_model *m = NULL;
+	struct runner r = { 0 };
 	static struct opts o;
-	char err[512] = "";
 	int ret;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (o.threads > 1)
-		fprintf(stderr,
-			PROG ": note: --threads %ld: the CPU engine is "
-			     "single-threaded today; running on one thread\n",
-			o.threads);
-
-	ret = gconv_model_open(o.model, &o.copts, &m, err, sizeof(err));
-	if (ret)
-		return fail("%s: %s", o.model, err[0] ? err : strerror(-ret));
-	if (check_float_io(m)) {
-		gconv_model_free(m);
-		return 1;
-	}
-	ret = gconv_session_create(m, &s);
-	if (ret) {
-		gconv_model_free(m);
-		return fail("%s: cannot create a session: %s", o.model,
-			    strerror(-ret));
-	}
-	ret = o.samples ? run_samples(&o, m, s) : run_inputs(&o, m, s);
+	ret = o.daemon ? open_daemon(&o, &r) : open_engine(&o, &r);
+	if (!ret)
+		ret = o.samples ? run_samples(&o, &r) : run_inputs(&o, &r);
 	if (!ret && fflush(stdout))
 		ret = fail("write error on standard output");
-	gconv_session_free(s);
-	gconv_model_free(m);
+	runner_close(&r);
 	return ret;
 }

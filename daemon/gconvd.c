@@ -1,0 +1,2039 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gconvd: the multi-tenant inference daemon (docs/gconvd.md).
+ *
+ * Clients connect to a SOCK_SEQPACKET Unix socket and speak the protocol
+ * of gconv/protocol.h (docs/protocol.md).  gconvd maps each peer's
+ * credentials to a tenant of its policy (policy.c), loads the models its
+ * clients send (compiled once per content hash; every instance of a model
+ * shares one read-only copy of the weights), and runs their inferences on
+ * one device through libgconvdev's device API, each instance in its own
+ * device context.
+ *
+ * Threads.  The main thread runs the sd-event loop and owns every object
+ * below: connections, instances, tenants' counters, the policy.  Worker
+ * threads only do work items (struct work): compiling and placing a model
+ * (LOAD) or running an instance once (INFER).  They take items from the
+ * load queue or the tenants' run queues and put them on the done list, all
+ * under g.lock, then wake the loop through an eventfd.  The loop never
+ * touches what a running item uses: an instance with a running request is
+ * only marked dead when its connection goes, and freed when the request
+ * comes back.  Model cache entries' reference counts and the tenants'
+ * queues, in-flight counts and limits are under g.lock too; the shared
+ * context that holds the models' weights is under g.shared_lock.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <xxhash.h>
+
+#include <gconv/device.h>
+#include <gconv/model.h>
+#include <gconv/protocol.h>
+
+#include "policy.h"
+
+#define GCONVD_VERSION_STR "1"
+#define DEFAULT_POLICY	   "/etc/gconv/gconvd.conf"
+#define MAX_CONNS	   1024
+#define MAX_INSTANCES	   256 /* per connection, loads in progress included */
+#define MAX_LOADS	   4   /* loads in progress per connection */
+#define MAX_MODEL_BYTES	   (1ull << 30)
+#define MAX_WORKERS	   64
+#define SNDBUF_BYTES	   (1 << 20)
+#define STRIDE_ONE	   (1ull << 20) /* stride scheduling: one request's pass */
+
+struct conn;
+struct instance;
+struct tenant;
+
+/* A compiled model, shared by every instance of the same file. */
+struct model_entry {
+	struct model_entry *next;
+	uint64_t hash; /* XXH64 of the file */
+	uint64_t size;
+	struct gconv_model *model;
+	struct gconv_model_layout layout;
+	struct gconv_buf *weights; /* in g.shared; NULL: no weights */
+	int weights_fd;		   /* its export, or -1 */
+	unsigned int refs;	   /* instances and loads; under g.lock */
+};
+
+enum work_kind { WORK_LOAD, WORK_INFER };
+enum work_state { WORK_QUEUED, WORK_RUNNING, WORK_DONE };
+
+/* A LOAD or an INFER, from the request until its reply. */
+struct work {
+	struct work *next;  /* a queue or the done list */
+	struct work *cnext; /* the connection's pending list */
+	enum work_kind kind;
+	enum work_state state; /* under g.lock */
+	uint32_t seq;
+	struct conn *conn; /* holds a reference */
+	struct tenant *tenant;
+	bool canceled; /* reply CANCELED whatever happens */
+	bool answered; /* the reply went already */
+	/* INFER */
+	struct instance *inst;
+	enum gconv_priority prio;	   /* set when it starts */
+	uint64_t t_queued, t_start, t_end; /* CLOCK_MONOTONIC ns */
+	int rc;
+	struct gconv_job_result res;
+	/* LOAD: in */
+	int model_fd;
+	uint64_t size;
+	uint32_t format;
+	char name[GCONVD_NAME_LEN];
+	/* LOAD: out */
+	struct model_entry *me; /* a reference, or NULL */
+	struct gconv_ctx *ctx;
+	struct gconv_buf *weights; /* imported into ctx */
+	struct gconv_dev_model *dm;
+	uint32_t code; /* gconvd_error on failure */
+	char err[512];
+};
+
+/* A tenant as gconvd runs it.  Kept until exit (its totals with it). */
+struct tenant {
+	struct tenant *next;
+	char name[POLICY_NAME_LEN];
+	/* from the policy; under g.lock (workers read them) */
+	uint32_t weight;
+	enum tenant_priority priority;
+	uint64_t memory_quota;
+	uint32_t max_queued, max_in_flight;
+	/* under g.lock */
+	struct work *q_head, *q_tail;
+	uint32_t queued, in_flight;
+	uint64_t pass; /* stride scheduling */
+	/* the loop's */
+	uint32_t clients, models;
+	uint64_t memory;
+	uint64_t requests, completed, failed, rejected;
+};
+
+/* A model loaded by one connection: its own context and I/O buffer. */
+struct instance {
+	struct instance *next;
+	uint32_t id;
+	struct conn *conn;
+	struct model_entry *me;
+	struct gconv_ctx *ctx;
+	struct gconv_buf *weights;
+	struct gconv_dev_model *dm;
+	uint64_t charge;      /* bytes charged to the tenant */
+	bool weights_charged; /* the charge includes the weights */
+	struct work *pending; /* queued or running INFER */
+	bool dead;	      /* free when @pending comes back */
+};
+
+struct conn {
+	struct conn *next;
+	int fd;
+	sd_event_source *src;
+	uint64_t serial; /* for logs */
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	struct tenant *tenant; /* after HELLO */
+	char client[GCONVD_NAME_LEN];
+	struct instance *instances;
+	unsigned int ninstances, nloads;
+	struct work *pending; /* LOADs and INFERs not yet answered */
+	uint32_t next_id;
+	unsigned int refs; /* being open + each work item */
+	bool closed;
+};
+
+static struct {
+	/* options */
+	const char *backend;
+	const char *socket_path;
+	const char *policy_path;
+	bool foreground, verbose;
+	unsigned int nworkers;
+	int64_t job_timeout_ns;
+
+	sd_event *ev;
+	struct policy *policy;
+	struct gconv_dev *dev;
+	struct gconv_ctx *shared; /* holds the models' weights */
+	pthread_mutex_t shared_lock;
+	int listen_fd;
+	bool own_socket; /* unlink it at exit */
+	sd_event_source *listen_src;
+	struct tenant *tenants;
+	struct conn *conns;
+	unsigned int nconns;
+	uint64_t conn_serial;
+	unsigned int outstanding; /* work items not yet answered */
+	bool stopping;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct model_entry *models;
+	struct work *load_head, *load_tail;
+	struct work *done_head, *done_tail;
+	uint64_t vtime;
+	bool quit;
+	pthread_t workers[MAX_WORKERS];
+	unsigned int started;
+	int efd;
+	sd_event_source *efd_src;
+} g = {
+	.backend = "cpu",
+	.socket_path = GCONVD_DEFAULT_SOCKET,
+	.nworkers = 2,
+	.job_timeout_ns = 120000ll * 1000000,
+	.listen_fd = -1,
+	.efd = -1,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+	.shared_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+/* ---- small things ---------------------------------------------------------
+ */
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void logmsg(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "gconvd: %s\n", line);
+}
+
+#define vlog(...)                            \
+	do {                                 \
+		if (g.verbose)               \
+			logmsg(__VA_ARGS__); \
+	} while (0)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void set_name(char *dst, size_t len, const char *src)
+{
+	memset(dst, 0, len);
+	snprintf(dst, len, "%s", src);
+}
+
+static void wake_loop(void)
+{
+	uint64_t one = 1;
+
+	if (write(g.efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		logmsg("eventfd write: %s", strerror(errno));
+}
+
+/* ---- the model cache (under g.lock) ---------------------------------------
+ */
+
+static struct model_entry *cache_find(uint64_t hash, uint64_t size)
+{
+	struct model_entry *me;
+
+	for (me = g.models; me; me = me->next)
+		if (me->hash == hash && me->size == size)
+			return me;
+	return NULL;
+}
+
+/* Free an entry no longer in the cache. */
+static void model_entry_free(struct model_entry *me)
+{
+	if (!me)
+		return;
+	if (me->weights_fd >= 0)
+		close(me->weights_fd);
+	if (me->weights) {
+		pthread_mutex_lock(&g.shared_lock);
+		gconv_buf_free(me->weights);
+		pthread_mutex_unlock(&g.shared_lock);
+	}
+	gconv_model_free(me->model);
+	free(me);
+}
+
+static void model_entry_put(struct model_entry *me)
+{
+	struct model_entry **pp;
+
+	if (!me)
+		return;
+	pthread_mutex_lock(&g.lock);
+	if (--me->refs) {
+		pthread_mutex_unlock(&g.lock);
+		return;
+	}
+	for (pp = &g.models; *pp; pp = &(*pp)->next) {
+		if (*pp == me) {
+			*pp = me->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&g.lock);
+	model_entry_free(me);
+}
+
+/* ---- workers ----------------------------------------------------------------
+ */
+
+static enum gconv_priority device_priority(enum tenant_priority p)
+{
+	switch (p) {
+	case PRIO_REALTIME:
+		return GCONV_PRIORITY_HIGH;
+	case PRIO_BATCH:
+		return GCONV_PRIORITY_LOW;
+	default:
+		return GCONV_PRIORITY_NORMAL;
+	}
+}
+
+/*
+ * The next item to run (under g.lock): loads first (they are rare and a
+ * client waits for each), then the tenant allowed to run one more request
+ * with the highest priority class and, within it, the smallest pass.
+ */
+static struct work *pick_work(void)
+{
+	struct tenant *t, *best = NULL;
+	struct work *w;
+
+	if (g.load_head) {
+		w = g.load_head;
+		g.load_head = w->next;
+		if (!g.load_head)
+			g.load_tail = NULL;
+		return w;
+	}
+	for (t = g.tenants; t; t = t->next) {
+		if (!t->q_head || t->in_flight >= t->max_in_flight)
+			continue;
+		if (!best || t->priority > best->priority ||
+		    (t->priority == best->priority && t->pass < best->pass))
+			best = t;
+	}
+	if (!best)
+		return NULL;
+	w = best->q_head;
+	best->q_head = w->next;
+	if (!best->q_head)
+		best->q_tail = NULL;
+	best->queued--;
+	best->in_flight++;
+	w->prio = device_priority(best->priority);
+	best->pass += STRIDE_ONE / best->weight;
+	if (best->pass > g.vtime)
+		g.vtime = best->pass;
+	return w;
+}
+
+static int read_model(struct work *w, void **out)
+{
+	uint8_t *buf;
+	uint64_t off = 0;
+	ssize_t n;
+
+	if (!w->size || w->size > MAX_MODEL_BYTES) {
+		snprintf(w->err, sizeof(w->err),
+			 "a model of %" PRIu64 " bytes (1 to %llu allowed)",
+			 w->size, MAX_MODEL_BYTES);
+		return -EINVAL;
+	}
+	buf = malloc(w->size);
+	if (!buf) {
+		snprintf(w->err, sizeof(w->err),
+			 "out of memory for a %" PRIu64 "-byte model", w->size);
+		return -ENOMEM;
+	}
+	while (off < w->size) {
+		n = pread(w->model_fd, buf + off, w->size - off, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(w->err, sizeof(w->err),
+				 "reading the model's descriptor: %s",
+				 n < 0 ? strerror(errno)
+				       : "it holds fewer bytes than 'size'");
+			free(buf);
+			return n < 0 ? -errno : -EINVAL;
+		}
+		off += (uint64_t)n;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* Compile or load @buf; a new cache entry with its shared weights. */
+static int make_entry(struct work *w, const void *buf, uint64_t hash,
+		      struct model_entry **out)
+{
+	struct model_entry *me;
+	char msg[400];
+	bool gcm;
+	int ret;
+
+	me = calloc(1, sizeof(*me));
+	if (!me) {
+		w->code = GCONVD_E_NOMEM;
+		snprintf(w->err, sizeof(w->err), "out of memory");
+		return -ENOMEM;
+	}
+	me->hash = hash;
+	me->size = w->size;
+	me->weights_fd = -1;
+	me->refs = 1;
+	gcm = w->format == GCONVD_FORMAT_GCM ||
+	      (w->format == GCONVD_FORMAT_AUTO && w->size >= 8 &&
+	       !memcmp(buf, "GCONVGCM", 8));
+	if (gcm)
+		ret = gconv_model_load(buf, w->size, &me->model, msg,
+				       sizeof(msg));
+	else
+		ret = gconv_compile_onnx(buf, w->size, NULL, &me->model, msg,
+					 sizeof(msg));
+	if (ret) {
+		snprintf(w->err, sizeof(w->err), "%s: %s",
+			 gcm ? "loading the .gcm" : "compiling the ONNX model",
+			 msg);
+		w->code = ret == -ENOMEM ? GCONVD_E_NOMEM : GCONVD_E_MODEL;
+		free(me);
+		return ret;
+	}
+	gconv_model_layout(me->model, &me->layout);
+	if (me->layout.weights_size) {
+		pthread_mutex_lock(&g.shared_lock);
+		ret = gconv_buf_alloc(g.shared, me->layout.weights_size,
+				      GCONV_BUF_READ_ONLY, &me->weights, msg,
+				      sizeof(msg));
+		if (!ret) {
+			memcpy(gconv_buf_map(me->weights),
+			       gconv_model_weights(me->model),
+			       me->layout.weights_size);
+			ret = gconv_buf_export(me->weights, &me->weights_fd);
+			if (ret)
+				snprintf(msg, sizeof(msg), "export: %s",
+					 strerror(-ret));
+		}
+		pthread_mutex_unlock(&g.shared_lock);
+		if (ret) {
+			snprintf(w->err, sizeof(w->err),
+				 "the shared weights buffer: %s", msg);
+			w->code = ret == -ENOMEM ? GCONVD_E_NOMEM
+						 : GCONVD_E_DEVICE;
+			model_entry_free(me);
+			return ret;
+		}
+	}
+	*out = me;
+	return 0;
+}
+
+/* LOAD in a worker: read, find or compile, place in a new context. */
+static void run_load(struct work *w)
+{
+	struct model_entry *me, *other;
+	void *buf = NULL;
+	char msg[400];
+	uint64_t hash;
+	int ret;
+
+	w->code = GCONVD_E_MODEL;
+	ret = read_model(w, &buf);
+	close(w->model_fd);
+	w->model_fd = -1;
+	if (ret) {
+		if (ret == -ENOMEM)
+			w->code = GCONVD_E_NOMEM;
+		return;
+	}
+	hash = XXH64(buf, w->size, 0);
+	pthread_mutex_lock(&g.lock);
+	me = cache_find(hash, w->size);
+	if (me)
+		me->refs++;
+	pthread_mutex_unlock(&g.lock);
+	if (!me) {
+		ret = make_entry(w, buf, hash, &me);
+		if (ret) {
+			free(buf);
+			return;
+		}
+		pthread_mutex_lock(&g.lock);
+		other = cache_find(hash, w->size);
+		if (other) {
+			other->refs++;
+		} else {
+			me->next = g.models;
+			g.models = me;
+		}
+		pthread_mutex_unlock(&g.lock);
+		if (other) {
+			model_entry_free(me);
+			me = other;
+		}
+	}
+	free(buf);
+	w->me = me;
+
+	w->code = GCONVD_E_DEVICE;
+	ret = gconv_ctx_create(g.dev, &w->ctx, msg, sizeof(msg));
+	if (ret) {
+		snprintf(w->err, sizeof(w->err), "a device context: %s", msg);
+		return;
+	}
+	if (me->weights_fd >= 0) {
+		ret = gconv_buf_import(w->ctx, me->weights_fd,
+				       GCONV_BUF_READ_ONLY, &w->weights, msg,
+				       sizeof(msg));
+		if (ret) {
+			snprintf(w->err, sizeof(w->err),
+				 "importing the shared weights: %s", msg);
+			return;
+		}
+	}
+	ret = gconv_dev_model_load(w->ctx, me->model, w->weights, &w->dm, msg,
+				   sizeof(msg));
+	if (ret) {
+		snprintf(w->err, sizeof(w->err), "placing the model: %s", msg);
+		if (ret == -ENOMEM)
+			w->code = GCONVD_E_NOMEM;
+		return;
+	}
+	w->code = 0;
+}
+
+static void run_infer(struct work *w)
+{
+	char msg[256];
+
+	w->t_start = now_ns();
+	w->rc = gconv_dev_model_run(w->inst->dm, w->prio, g.job_timeout_ns,
+				    &w->res, msg, sizeof(msg));
+	w->t_end = now_ns();
+	if (w->rc)
+		snprintf(w->err, sizeof(w->err), "%s", msg);
+}
+
+static void *worker_main(void *arg)
+{
+	struct work *w = NULL;
+
+	(void)arg;
+	pthread_mutex_lock(&g.lock);
+	for (;;) {
+		while (!g.quit && !(w = pick_work()))
+			pthread_cond_wait(&g.cond, &g.lock);
+		if (g.quit)
+			break;
+		w->state = WORK_RUNNING;
+		pthread_mutex_unlock(&g.lock);
+
+		if (w->kind == WORK_LOAD)
+			run_load(w);
+		else
+			run_infer(w);
+
+		pthread_mutex_lock(&g.lock);
+		w->state = WORK_DONE;
+		if (w->kind == WORK_INFER)
+			w->tenant->in_flight--;
+		w->next = NULL;
+		if (g.done_tail)
+			g.done_tail->next = w;
+		else
+			g.done_head = w;
+		g.done_tail = w;
+		wake_loop();
+		/* a tenant below max_in_flight again may have work waiting */
+		pthread_cond_broadcast(&g.cond);
+	}
+	pthread_mutex_unlock(&g.lock);
+	return NULL;
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+static void conn_close(struct conn *c, const char *why);
+
+/* Send one message (and @fd, if >= 0).  Failing closes the connection. */
+static int send_msg(struct conn *c, const void *msg, size_t len, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (c->closed)
+		return -EPIPE;
+	if (fd >= 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		ctl.h.cmsg_level = SOL_SOCKET;
+		ctl.h.cmsg_type = SCM_RIGHTS;
+		ctl.h.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&ctl.h), &fd, sizeof(int));
+	}
+	do
+		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return 0;
+	conn_close(c, n < 0 && errno == EAGAIN ? "it does not read its replies"
+					       : "sending failed");
+	return -EPIPE;
+}
+
+static void send_error(struct conn *c, uint32_t seq, uint32_t code,
+		       const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void send_error(struct conn *c, uint32_t seq, uint32_t code,
+		       const char *fmt, ...)
+{
+	struct gconvd_error_msg e;
+	va_list ap;
+
+	memset(&e, 0, sizeof(e));
+	gconvd_hdr_init(&e.hdr, GCONVD_MSG_ERROR, sizeof(e), seq);
+	e.code = code;
+	va_start(ap, fmt);
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	/* vsnprintf leaves the bytes after the NUL as they were: zero */
+	vlog("conn %" PRIu64 ": seq %u: %s: %s", c->serial, seq,
+	     gconvd_error_str(code), e.message);
+	send_msg(c, &e, sizeof(e), -1);
+}
+
+static void send_ok(struct conn *c, uint32_t seq)
+{
+	struct gconvd_ok ok;
+
+	memset(&ok, 0, sizeof(ok));
+	gconvd_hdr_init(&ok.hdr, GCONVD_MSG_OK, sizeof(ok), seq);
+	send_msg(c, &ok, sizeof(ok), -1);
+}
+
+/* ---- connections, instances, work items ------------------------------------
+ */
+
+static void conn_put(struct conn *c)
+{
+	struct conn **pp;
+
+	if (--c->refs)
+		return;
+	for (pp = &g.conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	g.nconns--;
+	free(c);
+	/* a listener paused by EMFILE can take connections again */
+	if (g.listen_src && !g.stopping)
+		sd_event_source_set_enabled(g.listen_src, SD_EVENT_ON);
+}
+
+static void pending_del(struct conn *c, struct work *w)
+{
+	struct work **pp;
+
+	for (pp = &c->pending; *pp; pp = &(*pp)->cnext) {
+		if (*pp == w) {
+			*pp = w->cnext;
+			return;
+		}
+	}
+}
+
+/* A work item is answered (or dropped): drop what it holds. */
+static void work_free(struct work *w)
+{
+	if (w->model_fd >= 0)
+		close(w->model_fd);
+	if (w->dm)
+		gconv_dev_model_free(w->dm);
+	if (w->ctx)
+		gconv_ctx_free(w->ctx); /* and the weights import */
+	model_entry_put(w->me);
+	pending_del(w->conn, w);
+	if (w->kind == WORK_LOAD)
+		w->conn->nloads--;
+	conn_put(w->conn);
+	g.outstanding--;
+	free(w);
+	if (g.stopping && !g.outstanding)
+		sd_event_exit(g.ev, 0);
+}
+
+/* How many instances of @me the tenant has (other than @skip). */
+static unsigned int tenant_uses(struct tenant *t, struct model_entry *me,
+				const struct instance *skip)
+{
+	struct instance *i;
+	struct conn *c;
+	unsigned int n = 0;
+
+	for (c = g.conns; c; c = c->next) {
+		if (c->tenant != t)
+			continue;
+		for (i = c->instances; i; i = i->next)
+			if (i != skip && i->me == me && i->weights_charged)
+				n++;
+	}
+	return n;
+}
+
+static void instance_free(struct instance *inst)
+{
+	struct tenant *t = inst->conn->tenant;
+	struct instance *i;
+	struct conn *c;
+
+	/* hand the weights' charge to another instance of the tenant */
+	if (inst->weights_charged) {
+		for (c = g.conns; c; c = c->next) {
+			if (c->tenant != t)
+				continue;
+			for (i = c->instances; i; i = i->next) {
+				if (i != inst && i->me == inst->me &&
+				    !i->weights_charged) {
+					i->weights_charged = true;
+					i->charge +=
+						inst->me->layout.weights_size;
+					inst->charge -=
+						inst->me->layout.weights_size;
+					goto moved;
+				}
+			}
+		}
+	}
+moved:
+	t->memory -= inst->charge;
+	t->models--;
+	gconv_dev_model_free(inst->dm);
+	gconv_ctx_free(inst->ctx);
+	model_entry_put(inst->me);
+	free(inst);
+}
+
+/* Take @inst off its connection's list; free it unless a request runs. */
+static void instance_remove(struct instance *inst)
+{
+	struct instance **pp;
+	struct conn *c = inst->conn;
+
+	for (pp = &c->instances; *pp; pp = &(*pp)->next) {
+		if (*pp == inst) {
+			*pp = inst->next;
+			break;
+		}
+	}
+	c->ninstances--;
+	if (inst->pending)
+		inst->dead = true;
+	else
+		instance_free(inst);
+}
+
+/*
+ * Cancel @w: a queued INFER leaves its queue and is answered now (true);
+ * a running one is answered when it ends.
+ */
+static bool work_cancel(struct work *w)
+{
+	struct work **pp, *prev = NULL;
+	struct tenant *t = w->tenant;
+	bool removed = false;
+
+	w->canceled = true;
+	if (w->kind != WORK_INFER)
+		return false;
+	pthread_mutex_lock(&g.lock);
+	if (w->state == WORK_QUEUED) {
+		for (pp = &t->q_head; *pp; prev = *pp, pp = &(*pp)->next) {
+			if (*pp == w) {
+				*pp = w->next;
+				if (t->q_tail == w)
+					t->q_tail = prev;
+				t->queued--;
+				removed = true;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&g.lock);
+	if (removed) {
+		w->inst->pending = NULL;
+		if (w->inst->dead)
+			instance_free(w->inst);
+		w->tenant->failed++;
+	}
+	return removed;
+}
+
+static void conn_close(struct conn *c, const char *why)
+{
+	struct work *w, *next;
+
+	if (c->closed)
+		return;
+	c->closed = true;
+	vlog("conn %" PRIu64 " (pid %d uid %u '%s'): closed: %s", c->serial,
+	     (int)c->pid, (unsigned int)c->uid, c->client, why);
+	c->src = sd_event_source_disable_unref(c->src);
+	close(c->fd);
+	c->fd = -1;
+	/* queued requests go now; running ones and loads when they end */
+	for (w = c->pending; w; w = next) {
+		next = w->cnext;
+		if (work_cancel(w))
+			work_free(w);
+	}
+	while (c->instances)
+		instance_remove(c->instances);
+	if (c->tenant)
+		c->tenant->clients--;
+	conn_put(c);
+}
+
+/* ---- tenants ----------------------------------------------------------------
+ */
+
+static void tenant_apply(struct tenant *t, const struct tenant_policy *tp)
+{
+	pthread_mutex_lock(&g.lock);
+	t->weight = tp->weight ? tp->weight : 1;
+	t->priority = tp->priority;
+	t->memory_quota = tp->memory_quota;
+	t->max_queued = tp->max_queued;
+	t->max_in_flight = tp->max_in_flight;
+	pthread_mutex_unlock(&g.lock);
+}
+
+static struct tenant *tenant_get(const struct tenant_policy *tp)
+{
+	struct tenant *t;
+
+	for (t = g.tenants; t; t = t->next)
+		if (!strcmp(t->name, tp->name))
+			return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	set_name(t->name, sizeof(t->name), tp->name);
+	t->pass = g.vtime;
+	tenant_apply(t, tp);
+	pthread_mutex_lock(&g.lock);
+	t->next = g.tenants;
+	g.tenants = t;
+	pthread_mutex_unlock(&g.lock);
+	return t;
+}
+
+/* ---- requests
+ * ----------------------------------------------------------------- */
+
+static struct instance *find_instance(struct conn *c, uint32_t id)
+{
+	struct instance *i;
+
+	for (i = c->instances; i; i = i->next)
+		if (i->id == id)
+			return i;
+	return NULL;
+}
+
+static struct work *work_new(struct conn *c, enum work_kind kind, uint32_t seq)
+{
+	struct work *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->kind = kind;
+	w->seq = seq;
+	w->conn = c;
+	w->tenant = c->tenant;
+	w->model_fd = -1;
+	w->cnext = c->pending;
+	c->pending = w;
+	c->refs++;
+	g.outstanding++;
+	return w;
+}
+
+static void do_hello(struct conn *c, const struct gconvd_hello *h)
+{
+	const struct tenant_policy *tp;
+	struct gconvd_hello_reply r;
+	uint32_t seq = h->hdr.seq;
+
+	if (c->tenant) {
+		send_error(c, seq, GCONVD_E_ORDER, "HELLO twice");
+		conn_close(c, "HELLO twice");
+		return;
+	}
+	set_name(c->client, sizeof(c->client), h->client);
+	if (h->version_min > GCONVD_VERSION || h->version_max < 1 ||
+	    h->version_min > h->version_max) {
+		send_error(c, seq, GCONVD_E_VERSION,
+			   "gconvd speaks protocol versions 1 to %d, the "
+			   "client %u to %u",
+			   GCONVD_VERSION, h->version_min, h->version_max);
+		conn_close(c, "no common protocol version");
+		return;
+	}
+	tp = policy_lookup(g.policy, c->uid, c->gid);
+	if (!tp) {
+		send_error(
+			c, seq, GCONVD_E_DENIED,
+			"uid %u is in no tenant and unknown users are refused",
+			(unsigned int)c->uid);
+		conn_close(c, "refused by the policy");
+		return;
+	}
+	c->tenant = tenant_get(tp);
+	if (!c->tenant) {
+		send_error(c, seq, GCONVD_E_NOMEM, "out of memory");
+		conn_close(c, "out of memory");
+		return;
+	}
+	c->tenant->clients++;
+	vlog("conn %" PRIu64 " (pid %d uid %u '%s'): tenant '%s'", c->serial,
+	     (int)c->pid, (unsigned int)c->uid, c->client, c->tenant->name);
+
+	memset(&r, 0, sizeof(r));
+	gconvd_hdr_init(&r.hdr, GCONVD_MSG_HELLO_REPLY, sizeof(r), seq);
+	r.version = h->version_max < GCONVD_VERSION ? h->version_max
+						    : GCONVD_VERSION;
+	r.backend = gconv_dev_backend(g.dev) == GCONV_BACKEND_DRM
+			    ? GCONVD_BACKEND_DRM
+			    : GCONVD_BACKEND_CPU;
+	r.max_msg = GCONVD_MAX_MSG;
+	set_name(r.tenant, sizeof(r.tenant), c->tenant->name);
+	pthread_mutex_lock(&g.lock);
+	r.max_queued = c->tenant->max_queued;
+	r.max_in_flight = c->tenant->max_in_flight;
+	r.memory_quota = c->tenant->memory_quota;
+	pthread_mutex_unlock(&g.lock);
+	send_msg(c, &r, sizeof(r), -1);
+}
+
+static void do_load(struct conn *c, const struct gconvd_load *l, int fd)
+{
+	const struct tenant_policy *tp;
+	struct tenant *t = c->tenant;
+	struct work *w;
+
+	tp = policy_find(g.policy, t->name);
+	if (!tp || !policy_model_allowed(tp, l->name)) {
+		t->rejected++;
+		send_error(c, l->hdr.seq, GCONVD_E_DENIED,
+			   tp ? "tenant '%s' may not load model '%s'"
+			      : "tenant '%s' is no longer in the policy",
+			   t->name, l->name);
+		close(fd);
+		return;
+	}
+	if (l->format > GCONVD_FORMAT_GCM) {
+		send_error(c, l->hdr.seq, GCONVD_E_MODEL,
+			   "unknown model format %u", l->format);
+		close(fd);
+		return;
+	}
+	if (c->ninstances + c->nloads >= MAX_INSTANCES ||
+	    c->nloads >= MAX_LOADS) {
+		send_error(c, l->hdr.seq,
+			   c->nloads >= MAX_LOADS ? GCONVD_E_BUSY
+						  : GCONVD_E_NOMEM,
+			   c->nloads >= MAX_LOADS ? "%u loads in progress on "
+						    "this connection already"
+						  : "too many models on one "
+						    "connection (at most %u)",
+			   c->nloads >= MAX_LOADS ? MAX_LOADS : MAX_INSTANCES);
+		close(fd);
+		return;
+	}
+	w = work_new(c, WORK_LOAD, l->hdr.seq);
+	if (!w) {
+		send_error(c, l->hdr.seq, GCONVD_E_NOMEM, "out of memory");
+		close(fd);
+		return;
+	}
+	w->model_fd = fd;
+	w->size = l->size;
+	w->format = l->format;
+	set_name(w->name, sizeof(w->name), l->name);
+	c->nloads++;
+	pthread_mutex_lock(&g.lock);
+	if (g.load_tail)
+		g.load_tail->next = w;
+	else
+		g.load_head = w;
+	g.load_tail = w;
+	pthread_cond_signal(&g.cond);
+	pthread_mutex_unlock(&g.lock);
+}
+
+static void do_unload(struct conn *c, const struct gconvd_unload *u)
+{
+	struct instance *inst = find_instance(c, u->model_id);
+	struct work *w;
+
+	if (!inst) {
+		send_error(c, u->hdr.seq, GCONVD_E_NO_MODEL,
+			   "no model with id %u on this connection",
+			   u->model_id);
+		return;
+	}
+	w = inst->pending;
+	if (w) {
+		/*
+		 * The INFER is answered first.  A running one goes on to its
+		 * end on the device (the instance with it), unanswered.
+		 */
+		send_error(c, w->seq, GCONVD_E_CANCELED,
+			   "the model was unloaded");
+		if (work_cancel(w))
+			work_free(w);
+		else
+			w->answered = true;
+		if (c->closed)
+			return;
+	}
+	instance_remove(inst);
+	send_ok(c, u->hdr.seq);
+}
+
+static void do_infer(struct conn *c, const struct gconvd_infer *q)
+{
+	struct instance *inst = find_instance(c, q->model_id);
+	struct tenant *t = c->tenant;
+	uint32_t queued, max;
+	struct work *w;
+
+	if (!inst) {
+		send_error(c, q->hdr.seq, GCONVD_E_NO_MODEL,
+			   "no model with id %u on this connection",
+			   q->model_id);
+		return;
+	}
+	if (g.stopping) {
+		send_error(c, q->hdr.seq, GCONVD_E_SHUTDOWN,
+			   "gconvd is stopping");
+		return;
+	}
+	if (inst->pending) {
+		t->rejected++;
+		send_error(c, q->hdr.seq, GCONVD_E_BUSY,
+			   "model %u already has a request pending (seq %u)",
+			   q->model_id, inst->pending->seq);
+		return;
+	}
+	pthread_mutex_lock(&g.lock);
+	queued = t->queued;
+	max = t->max_queued;
+	pthread_mutex_unlock(&g.lock);
+	if (queued >= max) {
+		t->rejected++;
+		send_error(c, q->hdr.seq, GCONVD_E_BUSY,
+			   "tenant '%s' has %u requests queued (max-queued %u)",
+			   t->name, queued, max);
+		return;
+	}
+	w = work_new(c, WORK_INFER, q->hdr.seq);
+	if (!w) {
+		send_error(c, q->hdr.seq, GCONVD_E_NOMEM, "out of memory");
+		return;
+	}
+	w->inst = inst;
+	w->t_queued = now_ns();
+	inst->pending = w;
+	t->requests++;
+	pthread_mutex_lock(&g.lock);
+	/* a tenant coming back from idle does not bank device time */
+	if (!t->q_head && !t->in_flight && t->pass < g.vtime)
+		t->pass = g.vtime;
+	if (t->q_tail)
+		t->q_tail->next = w;
+	else
+		t->q_head = w;
+	t->q_tail = w;
+	t->queued++;
+	pthread_cond_signal(&g.cond);
+	pthread_mutex_unlock(&g.lock);
+}
+
+static void do_cancel(struct conn *c, const struct gconvd_cancel *x)
+{
+	struct work *w;
+
+	for (w = c->pending; w; w = w->cnext)
+		if (w->kind == WORK_INFER && w->seq == x->target &&
+		    !w->canceled && !w->answered)
+			break;
+	if (!w) {
+		send_error(c, x->hdr.seq, GCONVD_E_NO_REQUEST,
+			   "no request with seq %u is pending", x->target);
+		return;
+	}
+	send_ok(c, x->hdr.seq);
+	if (c->closed)
+		return;
+	if (work_cancel(w)) {
+		send_error(c, w->seq, GCONVD_E_CANCELED, "cancelled");
+		work_free(w);
+	}
+}
+
+static void do_stats(struct conn *c, const struct gconvd_stats *s)
+{
+	struct gconvd_stats_reply r;
+	struct tenant *t = c->tenant;
+
+	memset(&r, 0, sizeof(r));
+	gconvd_hdr_init(&r.hdr, GCONVD_MSG_STATS_REPLY, sizeof(r), s->hdr.seq);
+	set_name(r.tenant, sizeof(r.tenant), t->name);
+	r.requests = t->requests;
+	r.completed = t->completed;
+	r.failed = t->failed;
+	r.rejected = t->rejected;
+	pthread_mutex_lock(&g.lock);
+	r.queued = t->queued;
+	r.in_flight = t->in_flight;
+	pthread_mutex_unlock(&g.lock);
+	r.clients = t->clients;
+	r.models = t->models;
+	r.memory = t->memory;
+	send_msg(c, &r, sizeof(r), -1);
+}
+
+/* ---- finished work ----------------------------------------------------------
+ */
+
+static void load_done(struct work *w)
+{
+	struct conn *c = w->conn;
+	struct tenant *t = w->tenant;
+	struct gconvd_load_reply *r;
+	struct gconvd_tensor *tt;
+	struct instance *inst;
+	uint32_t nin, nout, i;
+	uint64_t charge, base;
+	bool weights_charged;
+	size_t len;
+	int fd, ret;
+
+	if (c->closed)
+		return;
+	if (w->code) {
+		if (w->code == GCONVD_E_MODEL)
+			logmsg("conn %" PRIu64
+			       " (pid %d uid %u): model '%s': %s",
+			       c->serial, (int)c->pid, (unsigned int)c->uid,
+			       w->name, w->err);
+		send_error(c, w->seq, w->code, "%s", w->err);
+		return;
+	}
+	nin = gconv_model_num_inputs(w->me->model);
+	nout = gconv_model_num_outputs(w->me->model);
+	if ((uint64_t)nin + nout > GCONVD_MAX_TENSORS) {
+		send_error(c, w->seq, GCONVD_E_MODEL,
+			   "the model has %u inputs and outputs, at most %zu "
+			   "can be described",
+			   nin + nout, (size_t)GCONVD_MAX_TENSORS);
+		return;
+	}
+	charge = gconv_buf_size(gconv_dev_model_arena(w->dm)) +
+		 gconv_buf_size(gconv_dev_model_chain(w->dm));
+	weights_charged = !tenant_uses(t, w->me, NULL);
+	if (weights_charged)
+		charge += w->me->layout.weights_size;
+	pthread_mutex_lock(&g.lock);
+	base = t->memory_quota;
+	pthread_mutex_unlock(&g.lock);
+	if (base && t->memory + charge > base) {
+		t->rejected++;
+		send_error(c, w->seq, GCONVD_E_QUOTA,
+			   "tenant '%s' is over its %" PRIu64
+			   "-byte quota: it holds %" PRIu64
+			   " bytes and the model needs %" PRIu64,
+			   t->name, base, t->memory, charge);
+		return;
+	}
+
+	len = sizeof(*r) + (size_t)(nin + nout) * sizeof(*tt);
+	r = calloc(1, len);
+	inst = calloc(1, sizeof(*inst));
+	if (!r || !inst) {
+		free(r);
+		free(inst);
+		send_error(c, w->seq, GCONVD_E_NOMEM, "out of memory");
+		return;
+	}
+	tt = (struct gconvd_tensor *)(r + 1);
+	for (i = 0; i < nin + nout; i++) {
+		const struct gconv_tensor_info *ti =
+			i < nin ? gconv_model_input(w->me->model, i)
+				: gconv_model_output(w->me->model, i - nin);
+		uint32_t d;
+
+		if (strlen(ti->name) >= GCONVD_NAME_LEN || !ti->name[0] ||
+		    ti->ndim > GCONVD_MAX_DIMS) {
+			send_error(c, w->seq, GCONVD_E_MODEL,
+				   "tensor '%.60s' cannot be described (name "
+				   "of 1 to %d bytes, at most %d dimensions)",
+				   ti->name, GCONVD_NAME_LEN - 1,
+				   GCONVD_MAX_DIMS);
+			free(r);
+			free(inst);
+			return;
+		}
+		set_name(tt[i].name, sizeof(tt[i].name), ti->name);
+		tt[i].dtype = ti->dtype;
+		tt[i].ndim = ti->ndim;
+		for (d = 0; d < ti->ndim; d++)
+			tt[i].dims[d] = ti->dims[d];
+		tt[i].offset = ti->addr - w->me->layout.arena_addr;
+		tt[i].bytes = ti->elems * sizeof(float);
+	}
+	ret = gconv_buf_export(gconv_dev_model_arena(w->dm), &fd);
+	if (ret) {
+		free(r);
+		free(inst);
+		send_error(c, w->seq, GCONVD_E_DEVICE,
+			   "exporting the I/O buffer: %s", strerror(-ret));
+		return;
+	}
+
+	inst->id = ++c->next_id ? c->next_id : ++c->next_id;
+	inst->conn = c;
+	inst->me = w->me;
+	inst->ctx = w->ctx;
+	inst->weights = w->weights;
+	inst->dm = w->dm;
+	inst->charge = charge;
+	inst->weights_charged = weights_charged;
+	w->me = NULL;
+	w->ctx = NULL;
+	w->weights = NULL;
+	w->dm = NULL;
+	inst->next = c->instances;
+	c->instances = inst;
+	c->ninstances++;
+	t->memory += charge;
+	t->models++;
+
+	gconvd_hdr_init(&r->hdr, GCONVD_MSG_LOAD_REPLY, (uint32_t)len, w->seq);
+	r->model_id = inst->id;
+	r->n_inputs = nin;
+	r->n_outputs = nout;
+	r->gconvs = gconv_model_gconv_count(inst->me->model);
+	r->io_size = gconv_buf_size(gconv_dev_model_arena(inst->dm));
+	r->hash = inst->me->hash;
+	vlog("conn %" PRIu64 ": model '%s' loaded as %u (%u GCONVs, %" PRIu64
+	     " bytes charged)",
+	     c->serial, w->name, inst->id, r->gconvs, charge);
+	send_msg(c, r, len, fd);
+	close(fd);
+	free(r);
+}
+
+static void infer_done(struct work *w)
+{
+	struct conn *c = w->conn;
+	struct instance *inst = w->inst;
+	struct gconvd_infer_reply r;
+	struct tenant *t = w->tenant;
+
+	inst->pending = NULL;
+	if (inst->dead) {
+		/* unloaded, or its connection closed, while it ran */
+		instance_free(inst);
+		inst = NULL;
+	}
+	if (c->closed || w->answered) {
+		t->failed++;
+		return;
+	}
+	if (w->canceled || !inst) {
+		t->failed++;
+		send_error(c, w->seq, GCONVD_E_CANCELED,
+			   inst ? "cancelled" : "the model was unloaded");
+		return;
+	}
+	if (w->rc && w->rc != -EIO) {
+		t->failed++;
+		send_error(c, w->seq, GCONVD_E_DEVICE,
+			   "the job did not run: %s", w->err);
+		return;
+	}
+	if (w->res.status == GCONV_JOB_OK)
+		t->completed++;
+	else
+		t->failed++;
+	memset(&r, 0, sizeof(r));
+	gconvd_hdr_init(&r.hdr, GCONVD_MSG_INFER_REPLY, sizeof(r), w->seq);
+	r.model_id = inst->id;
+	r.status = w->res.status;
+	r.queue_ns = w->t_start - w->t_queued;
+	r.exec_ns = w->t_end - w->t_start;
+	send_msg(c, &r, sizeof(r), -1);
+}
+
+static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *data)
+{
+	struct work *w;
+	uint64_t v;
+
+	(void)s;
+	(void)revents;
+	(void)data;
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		logmsg("eventfd read: %s", strerror(errno));
+	for (;;) {
+		pthread_mutex_lock(&g.lock);
+		w = g.done_head;
+		if (w) {
+			g.done_head = w->next;
+			if (!g.done_head)
+				g.done_tail = NULL;
+		}
+		pthread_mutex_unlock(&g.lock);
+		if (!w)
+			break;
+		if (w->kind == WORK_LOAD)
+			load_done(w);
+		else
+			infer_done(w);
+		work_free(w);
+	}
+	return 0;
+}
+
+/* ---- receiving
+ * ----------------------------------------------------------------- */
+
+static bool is_request(uint16_t type)
+{
+	switch (type) {
+	case GCONVD_MSG_HELLO:
+	case GCONVD_MSG_LOAD:
+	case GCONVD_MSG_UNLOAD:
+	case GCONVD_MSG_INFER:
+	case GCONVD_MSG_CANCEL:
+	case GCONVD_MSG_STATS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Malformed: say why (seq of the header if one was readable) and close. */
+static void protocol_error(struct conn *c, const void *msg, size_t len,
+			   const char *why)
+{
+	struct gconvd_hdr h;
+	uint32_t seq = 0;
+
+	if (len >= sizeof(h)) {
+		memcpy(&h, msg, sizeof(h));
+		if (h.magic == GCONVD_MAGIC)
+			seq = h.seq;
+	}
+	logmsg("conn %" PRIu64 " (pid %d uid %u '%s'): malformed message: %s",
+	       c->serial, (int)c->pid, (unsigned int)c->uid, c->client, why);
+	send_error(c, seq, GCONVD_E_PROTOCOL, "malformed message: %s", why);
+	conn_close(c, "malformed message");
+}
+
+/* Returns true if it took fds[0] (a LOAD's model), false if not. */
+static bool handle_msg(struct conn *c, const uint8_t *msg, size_t len,
+		       const int *fds, unsigned int nfds)
+{
+	union {
+		struct gconvd_hdr hdr;
+		struct gconvd_hello hello;
+		struct gconvd_load load;
+		struct gconvd_unload unload;
+		struct gconvd_infer infer;
+		struct gconvd_cancel cancel;
+		struct gconvd_stats stats;
+	} m;
+	char why[256];
+	struct work *w;
+
+	if (gconvd_msg_check(msg, len, nfds, why, sizeof(why))) {
+		protocol_error(c, msg, len, why);
+		return false;
+	}
+	memcpy(&m.hdr, msg, sizeof(m.hdr));
+	if (!is_request(m.hdr.type)) {
+		snprintf(why, sizeof(why), "%s is not a request",
+			 gconvd_msg_name(m.hdr.type));
+		protocol_error(c, msg, len, why);
+		return false;
+	}
+	if (!m.hdr.seq) {
+		protocol_error(c, msg, len, "seq 0 (reserved for gconvd)");
+		return false;
+	}
+	for (w = c->pending; w; w = w->cnext) {
+		if (w->seq == m.hdr.seq && !w->answered) {
+			snprintf(why, sizeof(why), "seq %u is already pending",
+				 m.hdr.seq);
+			protocol_error(c, msg, len, why);
+			return false;
+		}
+	}
+	memcpy(&m, msg, len < sizeof(m) ? len : sizeof(m));
+	if (!c->tenant && m.hdr.type != GCONVD_MSG_HELLO) {
+		send_error(c, m.hdr.seq, GCONVD_E_ORDER, "%s before HELLO",
+			   gconvd_msg_name(m.hdr.type));
+		conn_close(c, "a request before HELLO");
+		return false;
+	}
+	switch (m.hdr.type) {
+	case GCONVD_MSG_HELLO:
+		do_hello(c, &m.hello);
+		break;
+	case GCONVD_MSG_LOAD:
+		if (g.stopping) {
+			send_error(c, m.hdr.seq, GCONVD_E_SHUTDOWN,
+				   "gconvd is stopping");
+			close(fds[0]);
+			return true;
+		}
+		do_load(c, &m.load, fds[0]);
+		return true;
+	case GCONVD_MSG_UNLOAD:
+		do_unload(c, &m.unload);
+		break;
+	case GCONVD_MSG_INFER:
+		do_infer(c, &m.infer);
+		break;
+	case GCONVD_MSG_CANCEL:
+		do_cancel(c, &m.cancel);
+		break;
+	case GCONVD_MSG_STATS:
+		do_stats(c, &m.stats);
+		break;
+	}
+	return false;
+}
+
+static int on_conn(sd_event_source *s, int fd, uint32_t revents, void *data)
+{
+	static uint8_t buf[GCONVD_MAX_MSG + 1];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+	} ctl;
+	struct conn *c = data;
+	int fds[8];
+	unsigned int nfds, i, round;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	(void)s;
+	(void)revents;
+	c->refs++;
+	for (round = 0; round < 16 && !c->closed; round++) {
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = {
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = ctl.buf,
+			.msg_controllen = sizeof(ctl.buf),
+		};
+
+		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			conn_close(c, strerror(errno));
+			break;
+		}
+		nfds = 0;
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			size_t k;
+
+			if (cm->cmsg_level != SOL_SOCKET ||
+			    cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (i = 0; i < k; i++) {
+				int f;
+
+				memcpy(&f, CMSG_DATA(cm) + i * sizeof(int),
+				       sizeof(int));
+				if (nfds < 8)
+					fds[nfds++] = f;
+				else
+					close(f);
+			}
+		}
+		if (n == 0 && !nfds) {
+			conn_close(c, "the client hung up");
+			break;
+		}
+		if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+			for (i = 0; i < nfds; i++)
+				close(fds[i]);
+			protocol_error(c, buf, (size_t)n,
+				       mh.msg_flags & MSG_TRUNC
+					       ? "longer than GCONVD_MAX_MSG"
+					       : "too many descriptors");
+			break;
+		}
+		i = handle_msg(c, buf, (size_t)n, fds, nfds) ? 1 : 0;
+		for (; i < nfds; i++)
+			close(fds[i]);
+	}
+	conn_put(c);
+	return 0;
+}
+
+static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *data)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int sndbuf = SNDBUF_BYTES;
+	struct conn *c;
+	int cfd;
+
+	(void)revents;
+	(void)data;
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			logmsg("accept: %s", strerror(errno));
+		if (errno == EMFILE || errno == ENFILE)
+			sd_event_source_set_enabled(s, SD_EVENT_OFF);
+		return 0;
+	}
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		logmsg("SO_PEERCRED: %s", strerror(errno));
+		close(cfd);
+		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(cfd);
+		return 0;
+	}
+	c->fd = cfd;
+	c->uid = cred.uid;
+	c->gid = cred.gid;
+	c->pid = cred.pid;
+	c->serial = ++g.conn_serial;
+	c->refs = 1;
+	c->next = g.conns;
+	g.conns = c;
+	g.nconns++;
+	if (g.nconns > MAX_CONNS) {
+		send_error(c, 0, GCONVD_E_BUSY,
+			   "gconvd has %u connections already", MAX_CONNS);
+		conn_close(c, "too many connections");
+		return 0;
+	}
+	setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (sd_event_add_io(g.ev, &c->src, cfd, EPOLLIN, on_conn, c) < 0) {
+		conn_close(c, "sd_event_add_io failed");
+		return 0;
+	}
+	vlog("conn %" PRIu64 ": pid %d uid %u gid %u connected", c->serial,
+	     (int)c->pid, (unsigned int)c->uid, (unsigned int)c->gid);
+	return 0;
+}
+
+/* ---- signals
+ * -------------------------------------------------------------------- */
+
+static int on_term(sd_event_source *s, const struct signalfd_siginfo *si,
+		   void *data)
+{
+	(void)s;
+	(void)data;
+	if (g.stopping)
+		return 0;
+	logmsg("stopping (signal %u): %u requests to finish", si->ssi_signo,
+	       g.outstanding);
+	sd_notify(0, "STOPPING=1");
+	g.stopping = true;
+	g.listen_src = sd_event_source_disable_unref(g.listen_src);
+	if (!g.outstanding)
+		sd_event_exit(g.ev, 0);
+	return 0;
+}
+
+static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
+		  void *data)
+{
+	const struct tenant_policy *tp;
+	struct policy *p;
+	struct tenant *t;
+	char err[512];
+
+	(void)s;
+	(void)si;
+	(void)data;
+	sd_notify(0, "RELOADING=1");
+	if (policy_load(g.policy_path, &p, err, sizeof(err))) {
+		logmsg("policy reload failed: %s; keeping the old policy", err);
+		sd_notify(0, "READY=1");
+		return 0;
+	}
+	for (t = g.tenants; t; t = t->next) {
+		tp = policy_find(p, t->name);
+		if (tp)
+			tenant_apply(t, tp);
+	}
+	policy_free(g.policy);
+	g.policy = p;
+	logmsg("policy reloaded from %s (%zu tenants)",
+	       g.policy_path ? g.policy_path : "(built-in policy)",
+	       p->ntenants);
+	sd_notify(0, "READY=1");
+	return 0;
+}
+
+/* ---- the socket
+ * ------------------------------------------------------------------- */
+
+static int make_dirs(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	p = strrchr(dir, '/');
+	if (!p || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int open_socket(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int n, fd, probe;
+
+	n = sd_listen_fds(1);
+	if (n < 0) {
+		logmsg("sd_listen_fds: %s", strerror(-n));
+		return -1;
+	}
+	if (n > 1) {
+		logmsg("socket activation passed %d sockets, expected one", n);
+		return -1;
+	}
+	if (n == 1) {
+		fd = SD_LISTEN_FDS_START;
+		if (sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL, 0) <= 0) {
+			logmsg("the socket systemd passed is not a listening "
+			       "AF_UNIX SOCK_SEQPACKET socket");
+			return -1;
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		g.socket_path = "(socket activation)";
+		return fd;
+	}
+
+	if (strlen(g.socket_path) >= sizeof(sa.sun_path)) {
+		logmsg("socket path too long: %s", g.socket_path);
+		return -1;
+	}
+	strcpy(sa.sun_path, g.socket_path);
+	n = make_dirs(g.socket_path);
+	if (n) {
+		logmsg("creating the directory of %s: %s", g.socket_path,
+		       strerror(-n));
+		return -1;
+	}
+	/* something answers there: another gconvd */
+	probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (probe >= 0) {
+		if (!connect(probe, (struct sockaddr *)&sa, sizeof(sa))) {
+			close(probe);
+			logmsg("%s: another gconvd is already running there",
+			       g.socket_path);
+			return -1;
+		}
+		close(probe);
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		logmsg("socket: %s", strerror(errno));
+		return -1;
+	}
+	unlink(g.socket_path); /* stale: nothing answered */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(g.socket_path, 0666) < 0 || listen(fd, 128) < 0) {
+		logmsg("%s: %s", g.socket_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	g.own_socket = true;
+	return fd;
+}
+
+/* ---- main
+ * ------------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: gconvd [--backend cpu|drm|drm:N|drm:PATH] [--socket "
+		"PATH]\n"
+		"              [--policy FILE] [--foreground] [--workers N]\n"
+		"              [--job-timeout MS] [--verbose]\n"
+		"\n"
+		"The gconv multi-tenant inference daemon (docs/gconvd.md).\n"
+		"\n"
+		"  --backend B      the device: cpu (default; the engine in "
+		"gconvd),\n"
+		"                   drm (the first gconv accel device), drm:N "
+		"or\n"
+		"                   drm:/dev/accel/accelN\n"
+		"  --socket PATH    listen there (default %s;\n"
+		"                   a socket passed by systemd takes "
+		"precedence)\n"
+		"  --policy FILE    tenants and limits (default %s if it\n"
+		"                   exists, else every user is tenant "
+		"'default')\n"
+		"  --foreground     stay in the foreground (else fork once "
+		"listening)\n"
+		"  --workers N      inferences run at once, 1-%d (default 2)\n"
+		"  --job-timeout MS the longest one inference may take "
+		"(default 120000)\n"
+		"  --verbose        log every connection and failed request\n"
+		"  --version        print the version and exit\n"
+		"\n"
+		"SIGTERM drains accepted requests and exits; SIGHUP reloads "
+		"the policy.\n",
+		GCONVD_DEFAULT_SOCKET, DEFAULT_POLICY, MAX_WORKERS);
+}
+
+static int parse_uint(const char *s, unsigned long long max,
+		      unsigned long long *out)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (errno || *end || *out > max)
+		return -1;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "job-timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	unsigned long long v;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'b':
+			g.backend = optarg;
+			break;
+		case 's':
+			g.socket_path = optarg;
+			break;
+		case 'p':
+			g.policy_path = optarg;
+			break;
+		case 'f':
+			g.foreground = true;
+			break;
+		case 'w':
+			if (parse_uint(optarg, MAX_WORKERS, &v) || !v) {
+				fprintf(stderr,
+					"gconvd: --workers must be 1 to %d, "
+					"not '%s'\n",
+					MAX_WORKERS, optarg);
+				return 2;
+			}
+			g.nworkers = (unsigned int)v;
+			break;
+		case 't':
+			if (parse_uint(optarg, 86400000, &v) || !v) {
+				fprintf(stderr,
+					"gconvd: --job-timeout must be 1 to "
+					"86400000 ms, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			g.job_timeout_ns = (int64_t)v * 1000000;
+			break;
+		case 'v':
+			g.verbose = true;
+			break;
+		case 'V':
+			printf("gconvd %s (protocol version %d)\n",
+			       GCONVD_VERSION_STR, GCONVD_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "gconvd: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+/* Fork into the background: the parent exits once the child is set up. */
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0) {
+		logmsg("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		logmsg("setsid: %s", strerror(errno));
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return 0;
+}
+
+static void cleanup(void)
+{
+	struct tenant *t;
+	struct conn *c;
+	unsigned int i;
+
+	pthread_mutex_lock(&g.lock);
+	g.quit = true;
+	pthread_cond_broadcast(&g.cond);
+	pthread_mutex_unlock(&g.lock);
+	for (i = 0; i < g.started; i++)
+		pthread_join(g.workers[i], NULL);
+	/* work done but not answered, and loads never started: free them */
+	if (g.efd >= 0)
+		on_wake(NULL, g.efd, 0, NULL);
+	while (g.load_head) {
+		struct work *w = g.load_head;
+
+		g.load_head = w->next;
+		work_free(w);
+	}
+	g.load_tail = NULL;
+	for (c = g.conns; c;) {
+		struct conn *next = c->next;
+
+		c->refs++;
+		if (!c->closed && c->tenant)
+			send_error(c, 0, GCONVD_E_SHUTDOWN,
+				   "gconvd is exiting");
+		conn_close(c, "gconvd exits");
+		conn_put(c);
+		c = next;
+	}
+	while (g.tenants) {
+		t = g.tenants;
+		g.tenants = t->next;
+		while (t->q_head) {
+			struct work *w = t->q_head;
+
+			t->q_head = w->next;
+			free(w);
+		}
+		free(t);
+	}
+	g.efd_src = sd_event_source_disable_unref(g.efd_src);
+	g.listen_src = sd_event_source_disable_unref(g.listen_src);
+	if (g.efd >= 0)
+		close(g.efd);
+	if (g.listen_fd >= 0)
+		close(g.listen_fd);
+	if (g.own_socket)
+		unlink(g.socket_path);
+	while (g.models) {
+		struct model_entry *me = g.models;
+
+		g.models = me->next;
+		model_entry_free(me);
+	}
+	if (g.shared)
+		gconv_ctx_free(g.shared);
+	if (g.dev)
+		gconv_dev_close(g.dev);
+	policy_free(g.policy);
+	g.ev = sd_event_unref(g.ev);
+}
+
+int main(int argc, char **argv)
+{
+	struct rlimit rl;
+	char err[512];
+	sigset_t ss;
+	unsigned int i;
+	int ret;
+
+	ret = parse_args(argc, argv);
+	if (ret >= 0)
+		return ret;
+	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Every instance holds descriptors (a context, buffers): take the
+	 * hard limit on open files, not the soft 1024.
+	 */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (!g.policy_path && !access(DEFAULT_POLICY, F_OK))
+		g.policy_path = DEFAULT_POLICY;
+	if (policy_load(g.policy_path, &g.policy, err, sizeof(err))) {
+		logmsg("bad policy: %s", err);
+		return 1;
+	}
+	if (gconv_dev_open(g.backend, &g.dev, err, sizeof(err))) {
+		logmsg("opening device '%s': %s", g.backend, err);
+		policy_free(g.policy);
+		return 1;
+	}
+	if (gconv_ctx_create(g.dev, &g.shared, err, sizeof(err))) {
+		logmsg("a device context for shared weights: %s", err);
+		goto fail;
+	}
+	g.listen_fd = open_socket();
+	if (g.listen_fd < 0)
+		goto fail;
+	if (!g.foreground && daemonize())
+		goto fail;
+
+	/* every thread inherits the mask: sd-event takes these as events */
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	g.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (g.efd < 0) {
+		logmsg("eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	ret = sd_event_default(&g.ev);
+	if (ret >= 0)
+		ret = sd_event_add_io(g.ev, &g.listen_src, g.listen_fd, EPOLLIN,
+				      on_accept, NULL);
+	if (ret >= 0)
+		ret = sd_event_add_io(g.ev, &g.efd_src, g.efd, EPOLLIN, on_wake,
+				      NULL);
+	if (ret >= 0)
+		ret = sd_event_add_signal(g.ev, NULL, SIGTERM, on_term, NULL);
+	if (ret >= 0)
+		ret = sd_event_add_signal(g.ev, NULL, SIGINT, on_term, NULL);
+	if (ret >= 0)
+		ret = sd_event_add_signal(g.ev, NULL, SIGHUP, on_hup, NULL);
+	if (ret < 0) {
+		logmsg("sd-event: %s", strerror(-ret));
+		goto fail;
+	}
+	for (i = 0; i < g.nworkers; i++) {
+		ret = pthread_create(&g.workers[i], NULL, worker_main, NULL);
+		if (ret) {
+			logmsg("pthread_create: %s", strerror(ret));
+			goto fail;
+		}
+		g.started++;
+	}
+	logmsg("ready on %s (backend %s, policy %s, %u workers)", g.socket_path,
+	       gconv_dev_name(g.dev),
+	       g.policy_path ? g.policy_path : "built-in", g.nworkers);
+	sd_notify(0, "READY=1");
+	ret = sd_event_loop(g.ev);
+	if (ret < 0)
+		logmsg("event loop: %s", strerror(-ret));
+	cleanup();
+	logmsg("exit");
+	return ret < 0 ? 1 : 0;
+
+fail:
+	cleanup();
+	return 1;
+}
