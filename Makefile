@@ -107,7 +107,7 @@ CONFORMANCE := $(BUILD)/tests/conformance-run
 CONFORMANCE_EXPECT := tests/conformance/expected-pass.txt
 CNN_CHECK := $(BUILD)/tests/cnn-check
 # gconvd from the outside, cpu backend (tests/daemon/check-gconvd runs it)
-GCONVD_TEST := $(BUILD)/tests/gconvd-test
+GCONVD_TEST := $(BUILD)/tests/gconvd-test $(BUILD)/tests/gconvd-sched-test
 
 .PHONY: all lib tools tests check demo module clean
 
@@ -232,7 +232,11 @@ $(CNN_CHECK): $(BUILD)/tests/models/cnn_check.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
 
-$(GCONVD_TEST): $(BUILD)/tests/daemon/gconvd_test.o $(LIB)
+$(BUILD)/tests/gconvd-test: $(BUILD)/tests/daemon/gconvd_test.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
+
+$(BUILD)/tests/gconvd-sched-test: $(BUILD)/tests/daemon/gconvd_sched_test.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
 

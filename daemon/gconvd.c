@@ -62,7 +62,8 @@
 #define MAX_MODEL_BYTES	   (1ull << 30)
 #define MAX_WORKERS	   64
 #define SNDBUF_BYTES	   (1 << 20)
-#define STRIDE_ONE	   (1ull << 20) /* stride scheduling: one request's pass */
+#define PASS_SCALE	   1024 /* virtual time: device ns * PASS_SCALE / weight */
+#define FIRST_GUESS_NS	   1000000 /* a model's run time before it has run */
 
 struct conn;
 struct instance;
@@ -78,6 +79,7 @@ struct model_entry {
 	struct gconv_buf *weights; /* in g.shared; NULL: no weights */
 	int weights_fd;		   /* its export, or -1 */
 	unsigned int refs;	   /* instances and loads; under g.lock */
+	uint64_t avg_ns;	   /* recent run time on the device; g.lock */
 };
 
 enum work_kind { WORK_LOAD, WORK_INFER };
@@ -96,7 +98,8 @@ struct work {
 	bool answered; /* the reply went already */
 	/* INFER */
 	struct instance *inst;
-	enum gconv_priority prio;	   /* set when it starts */
+	uint64_t est_ns;	  /* run time charged when it started */
+	enum gconv_priority prio; /* set when it starts */
 	uint64_t t_queued, t_start, t_end; /* CLOCK_MONOTONIC ns */
 	int rc;
 	struct gconv_job_result res;
@@ -126,7 +129,7 @@ struct tenant {
 	/* under g.lock */
 	struct work *q_head, *q_tail;
 	uint32_t queued, in_flight;
-	uint64_t pass; /* stride scheduling */
+	uint64_t pass; /* virtual time: device time used / weight */
 	/* the loop's */
 	uint32_t clients, models;
 	uint64_t memory;
@@ -323,6 +326,34 @@ static enum gconv_priority device_priority(enum tenant_priority p)
 }
 
 /*
+ * Virtual-time fair queueing (docs/scheduling.md): a tenant's pass grows
+ * by the device time its requests use, divided by its weight.  A request
+ * is charged its model's recent run time when it starts, and the
+ * difference when it ends.
+ */
+static void charge(struct tenant *t, uint64_t ns, bool add)
+{
+	uint64_t v = ns * PASS_SCALE / t->weight;
+
+	if (add)
+		t->pass += v;
+	else
+		t->pass = t->pass > v ? t->pass - v : 0;
+}
+
+/* The virtual time now: the least pass of the tenants with work (g.lock). */
+static uint64_t virtual_now(void)
+{
+	struct tenant *t;
+	uint64_t v = UINT64_MAX;
+
+	for (t = g.tenants; t; t = t->next)
+		if ((t->q_head || t->in_flight) && t->pass < v)
+			v = t->pass;
+	return v == UINT64_MAX ? g.vtime : v;
+}
+
+/*
  * The next item to run (under g.lock): loads first (they are rare and a
  * client waits for each), then the tenant allowed to run one more request
  * with the highest priority class and, within it, the smallest pass.
@@ -355,7 +386,8 @@ static struct work *pick_work(void)
 	best->queued--;
 	best->in_flight++;
 	w->prio = device_priority(best->priority);
-	best->pass += STRIDE_ONE / best->weight;
+	w->est_ns = w->inst->me->avg_ns ? w->inst->me->avg_ns : FIRST_GUESS_NS;
+	charge(best, w->est_ns, true);
 	if (best->pass > g.vtime)
 		g.vtime = best->pass;
 	return w;
@@ -569,8 +601,18 @@ static void *worker_main(void *arg)
 
 		pthread_mutex_lock(&g.lock);
 		w->state = WORK_DONE;
-		if (w->kind == WORK_INFER)
+		if (w->kind == WORK_INFER) {
+			uint64_t ns = w->t_end - w->t_start;
+			struct model_entry *me = w->inst->me;
+
 			w->tenant->in_flight--;
+			/* charge what it really used */
+			charge(w->tenant,
+			       ns > w->est_ns ? ns - w->est_ns : w->est_ns - ns,
+			       ns > w->est_ns);
+			me->avg_ns =
+				me->avg_ns ? (me->avg_ns * 7 + ns) / 8 : ns;
+		}
 		w->next = NULL;
 		if (g.done_tail)
 			g.done_tail->next = w;
@@ -1092,8 +1134,12 @@ static void do_infer(struct conn *c, const struct gconvd_infer *q)
 	t->requests++;
 	pthread_mutex_lock(&g.lock);
 	/* a tenant coming back from idle does not bank device time */
-	if (!t->q_head && !t->in_flight && t->pass < g.vtime)
-		t->pass = g.vtime;
+	if (!t->q_head && !t->in_flight) {
+		uint64_t v = virtual_now();
+
+		if (t->pass < v)
+			t->pass = v;
+	}
 	if (t->q_tail)
 		t->q_tail->next = w;
 	else
