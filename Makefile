@@ -111,7 +111,10 @@ GCONVD_TEST := $(BUILD)/tests/gconvd-test $(BUILD)/tests/gconvd-sched-test
 
 .PHONY: all lib tools tests check demo module clean
 
-all: lib tools tests
+# all also builds the static client of gconvd's tenant tests, a guest
+# program (GUEST_PROGS) that tests/daemon/check-gconvd-tenants runs on the
+# host too; plain build only, like every guest program
+all: lib tools tests $(if $(filter 1,$(SAN)),,$(BUILD)/tests/vm/guest-gconvd-client)
 
 lib: $(LIB)
 tools: $(TOOLS) $(DAEMON)
@@ -299,6 +302,7 @@ CHECK_SUITES := $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%) \
 	"tests/daemon/check-gconv-run $(BUILD)" \
 	"tests/daemon/check-gconvd $(BUILD)" \
 	"tests/daemon/check-gconvd $(BUILD)/asan" \
+	"tests/daemon/check-gconvd-tenants $(BUILD)" \
 	"tests/vm/check-rawdev $(BUILD)" \
 	"tests/vm/check-driver $(BUILD)" \
 	"tests/vm/check-netlink $(BUILD)" \
