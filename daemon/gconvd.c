@@ -94,8 +94,10 @@ struct work {
 	uint32_t seq;
 	struct conn *conn; /* holds a reference */
 	struct tenant *tenant;
-	bool canceled; /* reply CANCELED whatever happens */
-	bool answered; /* the reply went already */
+	bool canceled;	   /* reply CANCELED whatever happens */
+	bool answered;	   /* the reply went already */
+	bool expired;	   /* its deadline passed before it ran */
+	uint64_t deadline; /* CLOCK_MONOTONIC ns; 0: none */
 	/* INFER */
 	struct instance *inst;
 	uint64_t est_ns;	  /* run time charged when it started */
@@ -165,7 +167,8 @@ struct conn {
 	unsigned int ninstances, nloads;
 	struct work *pending; /* LOADs and INFERs not yet answered */
 	uint32_t next_id;
-	unsigned int refs; /* being open + each work item */
+	unsigned int version; /* of the protocol, after HELLO */
+	unsigned int refs;    /* being open + each work item */
 	bool closed;
 };
 
@@ -204,6 +207,8 @@ static struct {
 	unsigned int started;
 	int efd;
 	sd_event_source *efd_src;
+	sd_event_source *deadline_src; /* the earliest queued deadline */
+	uint64_t deadline_armed;       /* when it fires (ns); 0: off */
 } g = {
 	.backend = "cpu",
 	.socket_path = GCONVD_DEFAULT_SOCKET,
@@ -358,9 +363,34 @@ static uint64_t virtual_now(void)
  * client waits for each), then the tenant allowed to run one more request
  * with the highest priority class and, within it, the smallest pass.
  */
+/* Put @w on the done list (g.lock held) and wake the loop. */
+static void work_done_locked(struct work *w)
+{
+	w->state = WORK_DONE;
+	w->next = NULL;
+	if (g.done_tail)
+		g.done_tail->next = w;
+	else
+		g.done_head = w;
+	g.done_tail = w;
+	wake_loop();
+}
+
+/* Take @t's first request off its queue (g.lock held). */
+static struct work *dequeue(struct tenant *t)
+{
+	struct work *w = t->q_head;
+
+	t->q_head = w->next;
+	if (!t->q_head)
+		t->q_tail = NULL;
+	t->queued--;
+	return w;
+}
+
 static struct work *pick_work(void)
 {
-	struct tenant *t, *best = NULL;
+	struct tenant *t, *best;
 	struct work *w;
 
 	if (g.load_head) {
@@ -370,6 +400,8 @@ static struct work *pick_work(void)
 			g.load_tail = NULL;
 		return w;
 	}
+again:
+	best = NULL;
 	for (t = g.tenants; t; t = t->next) {
 		if (!t->q_head || t->in_flight >= t->max_in_flight)
 			continue;
@@ -379,11 +411,13 @@ static struct work *pick_work(void)
 	}
 	if (!best)
 		return NULL;
-	w = best->q_head;
-	best->q_head = w->next;
-	if (!best->q_head)
-		best->q_tail = NULL;
-	best->queued--;
+	w = dequeue(best);
+	if (w->deadline && now_ns() >= w->deadline) {
+		/* too late to start: answered by the loop, never run */
+		w->expired = true;
+		work_done_locked(w);
+		goto again;
+	}
 	best->in_flight++;
 	w->prio = device_priority(best->priority);
 	w->est_ns = w->inst->me->avg_ns ? w->inst->me->avg_ns : FIRST_GUESS_NS;
@@ -600,7 +634,6 @@ static void *worker_main(void *arg)
 			run_infer(w);
 
 		pthread_mutex_lock(&g.lock);
-		w->state = WORK_DONE;
 		if (w->kind == WORK_INFER) {
 			uint64_t ns = w->t_end - w->t_start;
 			struct model_entry *me = w->inst->me;
@@ -613,13 +646,7 @@ static void *worker_main(void *arg)
 			me->avg_ns =
 				me->avg_ns ? (me->avg_ns * 7 + ns) / 8 : ns;
 		}
-		w->next = NULL;
-		if (g.done_tail)
-			g.done_tail->next = w;
-		else
-			g.done_head = w;
-		g.done_tail = w;
-		wake_loop();
+		work_done_locked(w);
 		/* a tenant below max_in_flight again may have work waiting */
 		pthread_cond_broadcast(&g.cond);
 	}
@@ -986,6 +1013,8 @@ static void do_hello(struct conn *c, const struct gconvd_hello *h)
 
 	memset(&r, 0, sizeof(r));
 	gconvd_hdr_init(&r.hdr, GCONVD_MSG_HELLO_REPLY, sizeof(r), seq);
+	c->version = h->version_max < GCONVD_VERSION ? h->version_max
+						     : GCONVD_VERSION;
 	r.version = h->version_max < GCONVD_VERSION ? h->version_max
 						    : GCONVD_VERSION;
 	r.backend = gconv_dev_backend(g.dev) == GCONV_BACKEND_DRM
@@ -1087,29 +1116,31 @@ static void do_unload(struct conn *c, const struct gconvd_unload *u)
 	send_ok(c, u->hdr.seq);
 }
 
-static void do_infer(struct conn *c, const struct gconvd_infer *q)
+static void arm_deadline(uint64_t when);
+
+/* INFER, or INFER2 with a deadline @deadline_ns after now (0: none). */
+static void do_infer(struct conn *c, uint32_t seq, uint32_t model_id,
+		     uint64_t deadline_ns)
 {
-	struct instance *inst = find_instance(c, q->model_id);
+	struct instance *inst = find_instance(c, model_id);
 	struct tenant *t = c->tenant;
 	uint32_t queued, max;
 	struct work *w;
 
 	if (!inst) {
-		send_error(c, q->hdr.seq, GCONVD_E_NO_MODEL,
-			   "no model with id %u on this connection",
-			   q->model_id);
+		send_error(c, seq, GCONVD_E_NO_MODEL,
+			   "no model with id %u on this connection", model_id);
 		return;
 	}
 	if (g.stopping) {
-		send_error(c, q->hdr.seq, GCONVD_E_SHUTDOWN,
-			   "gconvd is stopping");
+		send_error(c, seq, GCONVD_E_SHUTDOWN, "gconvd is stopping");
 		return;
 	}
 	if (inst->pending) {
 		t->rejected++;
-		send_error(c, q->hdr.seq, GCONVD_E_BUSY,
+		send_error(c, seq, GCONVD_E_BUSY,
 			   "model %u already has a request pending (seq %u)",
-			   q->model_id, inst->pending->seq);
+			   model_id, inst->pending->seq);
 		return;
 	}
 	pthread_mutex_lock(&g.lock);
@@ -1118,18 +1149,20 @@ static void do_infer(struct conn *c, const struct gconvd_infer *q)
 	pthread_mutex_unlock(&g.lock);
 	if (queued >= max) {
 		t->rejected++;
-		send_error(c, q->hdr.seq, GCONVD_E_BUSY,
+		send_error(c, seq, GCONVD_E_BUSY,
 			   "tenant '%s' has %u requests queued (max-queued %u)",
 			   t->name, queued, max);
 		return;
 	}
-	w = work_new(c, WORK_INFER, q->hdr.seq);
+	w = work_new(c, WORK_INFER, seq);
 	if (!w) {
-		send_error(c, q->hdr.seq, GCONVD_E_NOMEM, "out of memory");
+		send_error(c, seq, GCONVD_E_NOMEM, "out of memory");
 		return;
 	}
 	w->inst = inst;
 	w->t_queued = now_ns();
+	if (deadline_ns)
+		w->deadline = w->t_queued + deadline_ns;
 	inst->pending = w;
 	t->requests++;
 	pthread_mutex_lock(&g.lock);
@@ -1148,6 +1181,8 @@ static void do_infer(struct conn *c, const struct gconvd_infer *q)
 	t->queued++;
 	pthread_cond_signal(&g.cond);
 	pthread_mutex_unlock(&g.lock);
+	if (w->deadline)
+		arm_deadline(w->deadline);
 }
 
 static void do_cancel(struct conn *c, const struct gconvd_cancel *x)
@@ -1342,6 +1377,15 @@ static void infer_done(struct work *w)
 		t->failed++;
 		return;
 	}
+	if (w->expired && inst && !w->canceled) {
+		t->failed++;
+		send_error(c, w->seq, GCONVD_E_DEADLINE,
+			   "deadline exceeded: it waited %" PRIu64
+			   " ms in the queue, the deadline was %" PRIu64 " ms",
+			   (now_ns() - w->t_queued) / 1000000,
+			   (w->deadline - w->t_queued) / 1000000);
+		return;
+	}
 	if (w->canceled || !inst) {
 		t->failed++;
 		send_error(c, w->seq, GCONVD_E_CANCELED,
@@ -1365,6 +1409,73 @@ static void infer_done(struct work *w)
 	r.queue_ns = w->t_start - w->t_queued;
 	r.exec_ns = w->t_end - w->t_start;
 	send_msg(c, &r, sizeof(r), -1);
+}
+
+/*
+ * Deadlines: a timer for the earliest deadline of a queued request.  When
+ * it fires, every queued request whose deadline passed leaves its queue
+ * and is answered GCONVD_E_DEADLINE (the done list does that); the timer
+ * is set again for the next.  Workers also refuse to start a request whose
+ * deadline passed (pick_work()).
+ */
+static int on_deadline(sd_event_source *s, uint64_t usec, void *data)
+{
+	uint64_t now = now_ns(), next = 0;
+	struct tenant *t;
+	struct work **pp, *w, *prev;
+
+	(void)s;
+	(void)usec;
+	(void)data;
+	g.deadline_armed = 0;
+	pthread_mutex_lock(&g.lock);
+	for (t = g.tenants; t; t = t->next) {
+		prev = NULL;
+		for (pp = &t->q_head; (w = *pp);) {
+			if (w->deadline && w->deadline <= now) {
+				*pp = w->next;
+				if (t->q_tail == w)
+					t->q_tail = prev;
+				t->queued--;
+				w->expired = true;
+				work_done_locked(w);
+				continue;
+			}
+			if (w->deadline && (!next || w->deadline < next))
+				next = w->deadline;
+			prev = w;
+			pp = &w->next;
+		}
+	}
+	pthread_mutex_unlock(&g.lock);
+	if (next)
+		arm_deadline(next);
+	return 0;
+}
+
+/* Have on_deadline() run at @when (CLOCK_MONOTONIC ns) or earlier. */
+static void arm_deadline(uint64_t when)
+{
+	uint64_t usec = (when + 999) / 1000;
+	int r;
+
+	if (g.deadline_armed && g.deadline_armed <= when)
+		return;
+	if (!g.deadline_src) {
+		r = sd_event_add_time(g.ev, &g.deadline_src, CLOCK_MONOTONIC,
+				      usec, 1000, on_deadline, NULL);
+	} else {
+		r = sd_event_source_set_time(g.deadline_src, usec);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(g.deadline_src,
+							SD_EVENT_ONESHOT);
+	}
+	if (r < 0) {
+		/* the workers still refuse late requests */
+		logmsg("deadline timer: %s", strerror(-r));
+		return;
+	}
+	g.deadline_armed = when;
 }
 
 static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *data)
@@ -1407,6 +1518,7 @@ static bool is_request(uint16_t type)
 	case GCONVD_MSG_LOAD:
 	case GCONVD_MSG_UNLOAD:
 	case GCONVD_MSG_INFER:
+	case GCONVD_MSG_INFER2:
 	case GCONVD_MSG_CANCEL:
 	case GCONVD_MSG_STATS:
 		return true;
@@ -1443,13 +1555,17 @@ static bool handle_msg(struct conn *c, const uint8_t *msg, size_t len,
 		struct gconvd_load load;
 		struct gconvd_unload unload;
 		struct gconvd_infer infer;
+		struct gconvd_infer2 infer2;
 		struct gconvd_cancel cancel;
 		struct gconvd_stats stats;
 	} m;
 	char why[256];
 	struct work *w;
 
-	if (gconvd_msg_check(msg, len, nfds, why, sizeof(why))) {
+	/* before HELLO: version 1, whose HELLO every version shares */
+	if (gconvd_msg_check_version(msg, len, nfds,
+				     c->version ? c->version : 1, why,
+				     sizeof(why))) {
 		protocol_error(c, msg, len, why);
 		return false;
 	}
@@ -1496,7 +1612,10 @@ static bool handle_msg(struct conn *c, const uint8_t *msg, size_t len,
 		do_unload(c, &m.unload);
 		break;
 	case GCONVD_MSG_INFER:
-		do_infer(c, &m.infer);
+		do_infer(c, m.hdr.seq, m.infer.model_id, 0);
+		break;
+	case GCONVD_MSG_INFER2:
+		do_infer(c, m.hdr.seq, m.infer2.model_id, m.infer2.deadline_ns);
 		break;
 	case GCONVD_MSG_CANCEL:
 		do_cancel(c, &m.cancel);
@@ -1970,6 +2089,7 @@ static void cleanup(void)
 		free(t);
 	}
 	g.efd_src = sd_event_source_disable_unref(g.efd_src);
+	g.deadline_src = sd_event_source_disable_unref(g.deadline_src);
 	g.listen_src = sd_event_source_disable_unref(g.listen_src);
 	if (g.efd >= 0)
 		close(g.efd);

@@ -151,6 +151,8 @@ static int code_errno(uint32_t code)
 		return -ENOMEM;
 	case GCONVD_E_NO_REQUEST:
 		return -ESRCH;
+	case GCONVD_E_DEADLINE:
+		return -ETIME;
 	default: /* PROTOCOL, ORDER */
 		return -EPROTO;
 	}
@@ -429,7 +431,10 @@ static int pump(struct gconv_client *c, int timeout_ms)
 					 : "with too many file descriptors");
 		return -EPROTO;
 	}
-	if (gconvd_msg_check(c->rx, (size_t)n, nfds, why, sizeof(why))) {
+	/* before HELLO_REPLY: what every version shares */
+	if (gconvd_msg_check_version(c->rx, (size_t)n, nfds,
+				     c->info.version ? c->info.version : 1, why,
+				     sizeof(why))) {
 		close_fds(fds, nfds);
 		protocol_failure(c, "%s", why);
 		return -EPROTO;
@@ -1204,8 +1209,16 @@ uint32_t gconv_client_model_gconvs(const struct gconv_client_model *m)
 int gconv_client_infer_start(struct gconv_client_model *m, char *err,
 			     size_t errlen)
 {
+	return gconv_client_infer_start_deadline(m, 0, err, errlen);
+}
+
+int gconv_client_infer_start_deadline(struct gconv_client_model *m,
+				      uint64_t deadline_ns, char *err,
+				      size_t errlen)
+{
 	struct gconv_client *c = m->c;
-	struct gconvd_infer q;
+	/* INFER and INFER2 have the same layout (deadline_ns: reserved) */
+	struct gconvd_infer2 q;
 	char text[128];
 	int ret, attempt;
 
@@ -1221,10 +1234,18 @@ int gconv_client_infer_start(struct gconv_client_model *m, char *err,
 		ret = ready(m, err, errlen);
 		if (ret)
 			return ret;
+		if (deadline_ns && c->info.version < 2)
+			return fail(err, errlen, -EOPNOTSUPP,
+				    "model '%s': gconvd speaks protocol version "
+				    "%u, deadlines need version 2",
+				    m->name, c->info.version);
 		memset(&q, 0, sizeof(q));
-		gconvd_hdr_init(&q.hdr, GCONVD_MSG_INFER, sizeof(q),
-				new_seq(c));
+		gconvd_hdr_init(&q.hdr,
+				deadline_ns ? GCONVD_MSG_INFER2
+					    : GCONVD_MSG_INFER,
+				sizeof(q), new_seq(c));
 		q.model_id = m->model_id;
+		q.deadline_ns = deadline_ns;
 		ret = send_msg(c, &q, sizeof(q), -1, text, sizeof(text));
 		if (ret != -ECONNRESET)
 			break;

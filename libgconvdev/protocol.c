@@ -94,6 +94,10 @@ PIN_OFF(gconvd_infer_reply, exec_ns, 32);
 PIN_SIZE(gconvd_cancel, 24);
 PIN_OFF(gconvd_cancel, target, 16);
 PIN_OFF(gconvd_cancel, reserved, 20);
+PIN_SIZE(gconvd_infer2, 32);
+PIN_OFF(gconvd_infer2, model_id, 16);
+PIN_OFF(gconvd_infer2, flags, 20);
+PIN_OFF(gconvd_infer2, deadline_ns, 24);
 
 PIN_SIZE(gconvd_stats, 16);
 
@@ -153,6 +157,17 @@ static const struct {
 				     sizeof(struct gconvd_stats_reply), 0 },
 	[GCONVD_MSG_OK] = { "OK", sizeof(struct gconvd_ok), 0 },
 	[GCONVD_MSG_ERROR] = { "ERROR", sizeof(struct gconvd_error_msg), 0 },
+	[GCONVD_MSG_INFER2] = { "INFER2", sizeof(struct gconvd_infer2), 0 },
+};
+
+/* The newest message type and error code of each version. */
+static const uint16_t version_type_max[GCONVD_VERSION + 1] = {
+	[1] = GCONVD_MSG_ERROR,
+	[2] = GCONVD_MSG_INFER2,
+};
+static const uint32_t version_e_max[GCONVD_VERSION + 1] = {
+	[1] = GCONVD_E_NO_REQUEST,
+	[2] = GCONVD_E_DEADLINE,
 };
 
 static const char *const error_names[GCONVD_E_MAX + 1] = {
@@ -170,6 +185,7 @@ static const char *const error_names[GCONVD_E_MAX + 1] = {
 	[GCONVD_E_NOMEM] = "GCONVD_E_NOMEM",
 	[GCONVD_E_INTERNAL] = "GCONVD_E_INTERNAL",
 	[GCONVD_E_NO_REQUEST] = "GCONVD_E_NO_REQUEST",
+	[GCONVD_E_DEADLINE] = "GCONVD_E_DEADLINE",
 };
 
 static int known_type(uint16_t type)
@@ -369,7 +385,7 @@ static int check_load_reply(const unsigned char *msg, size_t len, char *why,
 
 /* The fields of a message of a known type and the right size. */
 static int check_fields(const unsigned char *msg, size_t len, uint16_t type,
-			char *why, size_t whylen)
+			unsigned int version, char *why, size_t whylen)
 {
 	const char *name = msg_types[type].name;
 	int ret = 0;
@@ -441,6 +457,13 @@ static int check_fields(const unsigned char *msg, size_t len, uint16_t type,
 					     whylen);
 		break;
 	}
+	case GCONVD_MSG_INFER2: {
+		struct gconvd_infer2 m;
+
+		memcpy(&m, msg, sizeof(m));
+		ret = check_reserved(m.flags, name, "flags", why, whylen);
+		break;
+	}
 	case GCONVD_MSG_CANCEL: {
 		struct gconvd_cancel m;
 
@@ -460,10 +483,11 @@ static int check_fields(const unsigned char *msg, size_t len, uint16_t type,
 		struct gconvd_error_msg m;
 
 		memcpy(&m, msg, sizeof(m));
-		if (m.code < 1 || m.code > GCONVD_E_MAX)
+		if (m.code < 1 || m.code > version_e_max[version])
 			ret = reject(why, whylen,
-				     "ERROR: unknown code %u (1..%d)", m.code,
-				     GCONVD_E_MAX);
+				     "ERROR: unknown code %u (1..%u in version "
+				     "%u)",
+				     m.code, version_e_max[version], version);
 		if (!ret)
 			ret = check_reserved(m.reserved, name, "reserved", why,
 					     whylen);
@@ -481,10 +505,20 @@ static int check_fields(const unsigned char *msg, size_t len, uint16_t type,
 int gconvd_msg_check(const void *msg, size_t len, unsigned int nfds, char *why,
 		     size_t whylen)
 {
+	return gconvd_msg_check_version(msg, len, nfds, GCONVD_VERSION, why,
+					whylen);
+}
+
+int gconvd_msg_check_version(const void *msg, size_t len, unsigned int nfds,
+			     unsigned int version, char *why, size_t whylen)
+{
 	const unsigned char *p = msg;
 	struct gconvd_hdr h;
 	const char *name;
 
+	if (version < 1 || version > GCONVD_VERSION)
+		return reject(why, whylen, "protocol version %u (1..%d known)",
+			      version, GCONVD_VERSION);
 	if (!p || len < sizeof(h))
 		return reject(why, whylen,
 			      "%zu bytes: shorter than the %zu-byte header",
@@ -497,8 +531,10 @@ int gconvd_msg_check(const void *msg, size_t len, unsigned int nfds, char *why,
 	if (h.magic != GCONVD_MAGIC)
 		return reject(why, whylen, "bad magic 0x%08x (want 0x%08x)",
 			      h.magic, GCONVD_MAGIC);
-	if (!known_type(h.type))
-		return reject(why, whylen, "unknown message type %u", h.type);
+	if (!known_type(h.type) || h.type > version_type_max[version])
+		return reject(why, whylen,
+			      "unknown message type %u (in version %u)", h.type,
+			      version);
 	name = msg_types[h.type].name;
 	if (h.flags)
 		return reject(why, whylen,
@@ -518,5 +554,5 @@ int gconvd_msg_check(const void *msg, size_t len, unsigned int nfds, char *why,
 		return reject(why, whylen,
 			      "%s: came with %u file descriptors, carries %u",
 			      name, nfds, msg_types[h.type].fds);
-	return check_fields(p, len, h.type, why, whylen);
+	return check_fields(p, len, h.type, version, why, whylen);
 }

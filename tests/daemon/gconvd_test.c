@@ -1579,9 +1579,11 @@ static void group_basics(void)
 	gconv_client_get_info(c, &info);
 	why("version %u backend %u tenant '%s' connects %llu", info.version,
 	    info.backend, info.tenant, (unsigned long long)info.connects);
-	check(info.version == 1 && info.backend == GCONVD_BACKEND_CPU &&
+	check(info.version == GCONVD_VERSION &&
+		      info.backend == GCONVD_BACKEND_CPU &&
 		      !strcmp(info.tenant, "default") && info.connects == 1,
-	      "HELLO_REPLY: version 1, the cpu backend, tenant 'default'");
+	      "HELLO_REPLY: the newest version, the cpu backend, tenant "
+	      "'default'");
 	why("max_queued %u max_in_flight %u memory_quota %llu", info.max_queued,
 	    info.max_in_flight, (unsigned long long)info.memory_quota);
 	check(info.max_queued == 64 && info.max_in_flight == 4 &&
@@ -1762,9 +1764,10 @@ static void group_errors(void)
 	/* E_VERSION: no common version; the connection closes */
 	r = raw_open(d->sock);
 	need(r != NULL, "raw connect");
-	seq = raw_hello_send(r, 2, 7);
+	seq = raw_hello_send(r, GCONVD_VERSION + 1, GCONVD_VERSION + 5);
 	check(expect_error(r, seq, GCONVD_E_VERSION, NULL, 0),
-	      "HELLO offering versions 2-7: ERROR E_VERSION");
+	      "HELLO offering only versions newer than gconvd's: ERROR "
+	      "E_VERSION");
 	why("the connection stayed open");
 	check(raw_wait_eof(r, REPLY_MS),
 	      "gconvd closes the connection after E_VERSION");

@@ -607,6 +607,7 @@ TEST(msg_size_per_type)
 	CHECK_EQ_INT(gconvd_msg_size(GCONVD_MSG_STATS_REPLY), 136);
 	CHECK_EQ_INT(gconvd_msg_size(GCONVD_MSG_OK), 16);
 	CHECK_EQ_INT(gconvd_msg_size(GCONVD_MSG_ERROR), 280);
+	CHECK_EQ_INT(gconvd_msg_size(GCONVD_MSG_INFER2), 32);
 	CHECK_EQ_INT(gconvd_msg_size(0), 0);
 	CHECK_EQ_INT(gconvd_msg_size(GCONVD_MSG_TYPE_MAX + 1), 0);
 	CHECK_EQ_INT(GCONVD_MAX_TENSORS, 430);
@@ -624,6 +625,48 @@ TEST(names_of_types_and_codes)
 	CHECK_STR(gconvd_error_str(GCONVD_E_NO_REQUEST), "GCONVD_E_NO_REQUEST");
 	CHECK_STR(gconvd_error_str(0), "GCONVD_E_UNKNOWN");
 	CHECK_STR(gconvd_error_str(GCONVD_E_MAX + 1), "GCONVD_E_UNKNOWN");
+}
+
+/* Version 2 adds INFER2 and GCONVD_E_DEADLINE; version 1 peers refuse them. */
+TEST(version_2_messages_only_in_version_2)
+{
+	struct gconvd_infer2 q;
+	struct gconvd_error_msg e;
+	char reason[256];
+
+	memset(&q, 0, sizeof(q));
+	gconvd_hdr_init(&q.hdr, GCONVD_MSG_INFER2, sizeof(q), 7);
+	q.model_id = 1;
+	q.deadline_ns = 5000000;
+	CHECK_EQ_INT(gconvd_msg_check_version(&q, sizeof(q), 0, 2, reason,
+					      sizeof(reason)),
+		     0);
+	CHECK_EQ_INT(gconvd_msg_check(&q, sizeof(q), 0, reason, sizeof(reason)),
+		     0);
+	CHECK_EQ_INT(gconvd_msg_check_version(&q, sizeof(q), 0, 1, reason,
+					      sizeof(reason)),
+		     -EPROTO);
+	CHECK(strstr(reason, "unknown message type 13") != NULL);
+	q.flags = 1;
+	CHECK_EQ_INT(gconvd_msg_check_version(&q, sizeof(q), 0, 2, NULL, 0),
+		     -EPROTO);
+
+	memset(&e, 0, sizeof(e));
+	gconvd_hdr_init(&e.hdr, GCONVD_MSG_ERROR, sizeof(e), 7);
+	e.code = GCONVD_E_DEADLINE;
+	strcpy(e.message, "deadline exceeded");
+	CHECK_EQ_INT(gconvd_msg_check_version(&e, sizeof(e), 0, 2, NULL, 0), 0);
+	CHECK_EQ_INT(gconvd_msg_check_version(&e, sizeof(e), 0, 1, NULL, 0),
+		     -EPROTO);
+	e.code = GCONVD_E_NO_REQUEST;
+	CHECK_EQ_INT(gconvd_msg_check_version(&e, sizeof(e), 0, 1, NULL, 0), 0);
+	CHECK_EQ_INT(gconvd_msg_check_version(&e, sizeof(e), 0, 0, NULL, 0),
+		     -EPROTO);
+	CHECK_EQ_INT(gconvd_msg_check_version(&e, sizeof(e), 0,
+					      GCONVD_VERSION + 1, NULL, 0),
+		     -EPROTO);
+	CHECK_STR(gconvd_msg_name(GCONVD_MSG_INFER2), "INFER2");
+	CHECK_STR(gconvd_error_str(GCONVD_E_DEADLINE), "GCONVD_E_DEADLINE");
 }
 
 TEST(hdr_init_fills_every_field)
@@ -809,6 +852,7 @@ static const struct test tests[] = {
 	T(load_reply_names_the_bad_output),
 	T(msg_size_per_type),
 	T(names_of_types_and_codes),
+	T(version_2_messages_only_in_version_2),
 	T(hdr_init_fills_every_field),
 	T(random_mutations_never_pass_inconsistent),
 };

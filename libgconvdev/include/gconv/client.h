@@ -64,6 +64,7 @@
  *	GCONVD_E_SHUTDOWN       -ESHUTDOWN
  *	GCONVD_E_NOMEM          -ENOMEM
  *	GCONVD_E_NO_REQUEST     -ESRCH
+ *	GCONVD_E_DEADLINE       -ETIME (the deadline passed before it ran)
  *
  * and, from the library itself: -ECONNRESET (gconvd went away during the
  * request), -EPROTO (gconvd sent a malformed message: the connection is
@@ -243,6 +244,15 @@ GCONV_EXPORT int gconv_client_infer(struct gconv_client_model *m,
  */
 GCONV_EXPORT int gconv_client_infer_start(struct gconv_client_model *m,
 					  char *err, size_t errlen);
+/*
+ * The same with a deadline: if gconvd has not started the inference
+ * @deadline_ns after receiving it, it is not run and its wait returns
+ * -ETIME ("deadline exceeded").  0: no deadline.  Needs protocol version
+ * 2 (-EOPNOTSUPP with an older gconvd).
+ */
+GCONV_EXPORT int gconv_client_infer_start_deadline(struct gconv_client_model *m,
+						   uint64_t deadline_ns,
+						   char *err, size_t errlen);
 /*
  * Wait up to @timeout_ms (< 0: no limit; 0: just look) for the inference
  * started on @m to end, handling the replies of the client's other

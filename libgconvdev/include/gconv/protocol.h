@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gconvd's wire protocol, version 1 (docs/protocol.md explains it).
+ * gconvd's wire protocol, versions 1 and 2 (docs/protocol.md explains
+ * it; version 2 adds INFER2, an INFER with a deadline, and the error
+ * GCONVD_E_DEADLINE).
  *
  * Transport: an AF_UNIX SOCK_SEQPACKET socket; one message per packet, at
  * most GCONVD_MAX_MSG bytes; file descriptors travel as SCM_RIGHTS on the
@@ -32,7 +34,7 @@ extern "C" {
 #endif
 
 #define GCONVD_MAGIC		0x44564347u	/* "GCVD" */
-#define GCONVD_VERSION		1
+#define GCONVD_VERSION		2	/* the newest this library speaks */
 #define GCONVD_MAX_MSG		65536
 #define GCONVD_NAME_LEN		64
 #define GCONVD_MSG_LEN		256
@@ -55,7 +57,8 @@ enum gconvd_msg_type {
 	GCONVD_MSG_STATS_REPLY = 10,
 	GCONVD_MSG_OK = 11,
 	GCONVD_MSG_ERROR = 12,
-	GCONVD_MSG_TYPE_MAX = 12,
+	GCONVD_MSG_INFER2 = 13,		/* version 2: -> INFER_REPLY */
+	GCONVD_MSG_TYPE_MAX = 13,
 };
 
 /* Error codes of GCONVD_MSG_ERROR (and of the client library). */
@@ -74,7 +77,8 @@ enum gconvd_error {
 	GCONVD_E_NOMEM = 12,
 	GCONVD_E_INTERNAL = 13,
 	GCONVD_E_NO_REQUEST = 14, /* CANCEL of a request that is not pending */
-	GCONVD_E_MAX = 14,
+	GCONVD_E_DEADLINE = 15,	/* version 2: the deadline passed in the queue */
+	GCONVD_E_MAX = 15,
 };
 
 struct gconvd_hdr {
@@ -182,6 +186,18 @@ struct gconvd_infer_reply {
 	uint64_t exec_ns;	/* on the device */
 };
 
+/*
+ * Version 2: INFER with a deadline.  If the request has not started
+ * running @deadline_ns after gconvd received it, it is answered ERROR
+ * GCONVD_E_DEADLINE without running.  0: no deadline (as INFER).
+ */
+struct gconvd_infer2 {
+	struct gconvd_hdr hdr;
+	uint32_t model_id;
+	uint32_t flags;		/* must be zero */
+	uint64_t deadline_ns;	/* relative to gconvd's receipt; 0: none */
+};
+
 /* Cancel the pending request whose INFER had sequence number @target. */
 struct gconvd_cancel {
 	struct gconvd_hdr hdr;
@@ -227,14 +243,21 @@ GCONV_EXPORT void gconvd_hdr_init(struct gconvd_hdr *h, uint16_t type,
 
 /*
  * Check a received message of @len bytes that came with @nfds file
- * descriptors: 0 if it is well-formed, else -EPROTO with the reason in
- * @why (may be NULL).  For LOAD_REPLY the tensor table is checked too:
+ * descriptors against protocol @version (1 or 2: the version HELLO
+ * negotiated; before that, HELLO, HELLO_REPLY and ERROR are the same in
+ * every version and 1 will do): 0 if it is well-formed, else -EPROTO with
+ * the reason in @why (may be NULL).  A message type or error code newer
+ * than @version is malformed.  For LOAD_REPLY the tensor table is checked too:
  * at most GCONVD_MAX_TENSORS entries, each with a NUL-padded non-empty
  * name, a known dtype, ndim <= GCONVD_MAX_DIMS, dims >= 0 (zero beyond
  * ndim), bytes equal to what the dims make, and [offset, offset + bytes)
  * inside the I/O buffer.  Reads nothing beyond @len bytes; @msg need not
  * be aligned.  Direction-agnostic: it does not know who sent the message.
  */
+GCONV_EXPORT int gconvd_msg_check_version(const void *msg, size_t len,
+					  unsigned int nfds, unsigned int version,
+					  char *why, size_t whylen);
+/* The same against the newest version, GCONVD_VERSION. */
 GCONV_EXPORT int gconvd_msg_check(const void *msg, size_t len,
 				  unsigned int nfds, char *why, size_t whylen);
 
