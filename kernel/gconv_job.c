@@ -27,6 +27,8 @@
 #include <linux/dma-resv.h>
 #include <linux/iopoll.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
 #include <linux/vmalloc.h>
 
 #include "gconv_drv.h"
@@ -564,6 +566,40 @@ void gconv_file_sched_fini(struct gconv_file *gf)
  * Copy the chain out of its BO and validate the copy (the BO may change
  * under us; the device validates again what it reads).
  */
+static int cmp_obj(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(struct drm_gem_object * const *)a;
+	uintptr_t y = (uintptr_t)*(struct drm_gem_object * const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Is a BO listed twice (drm_gem_lock_reservations() would fail with
+ * -EALREADY)?  0, -EINVAL or -ENOMEM.
+ */
+static int check_unique(struct drm_device *drm, struct drm_gem_object **bos,
+			u32 count)
+{
+	struct drm_gem_object **s;
+	int ret = 0;
+	u32 i;
+
+	s = kvmemdup(bos, array_size(count, sizeof(*bos)), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	sort(s, count, sizeof(*s), cmp_obj, NULL);
+	for (i = 1; i < count; i++) {
+		if (s[i] == s[i - 1]) {
+			drm_dbg(drm, "submit: a BO is listed twice in bo_handles\n");
+			ret = -EINVAL;
+			break;
+		}
+	}
+	kvfree(s);
+	return ret;
+}
+
 static int check_chain(struct gconv_device *gdev, struct drm_gem_object *obj,
 		       u64 offset, u64 size)
 {
@@ -688,6 +724,9 @@ int gconv_ioctl_submit(struct drm_device *drm, void *data,
 			drm_dbg(drm, "submit: bad bo_handles (%d)\n", ret);
 			goto err_bos;
 		}
+		ret = check_unique(drm, bos, args->bo_count);
+		if (ret)
+			goto err_bos;
 	}
 	ret = check_chain(gdev, chain_obj, args->chain_offset,
 			  args->chain_size);

@@ -1716,6 +1716,23 @@ static void t_submit_bad_bo_handle(void)
 	neg_done(&n);
 }
 
+static void t_submit_duplicate_bo_handle(void)
+{
+	struct drm_gconv_submit s;
+	uint32_t bos[3];
+	struct neg n;
+
+	neg_setup(&n);
+	bos[0] = n.j.data.handle;
+	bos[1] = n.j.chain.handle;
+	bos[2] = n.j.data.handle;
+	s = n.s;
+	s.bo_handles = (uintptr_t)bos;
+	s.bo_count = 3;
+	NEG_TRY(&n, &s, "bo_handles listing a BO twice", EINVAL);
+	neg_done(&n);
+}
+
 static void t_submit_bad_in_syncobj(void)
 {
 	struct drm_gconv_submit s;
@@ -4253,6 +4270,7 @@ static const struct subtest subtests[] = {
 	T(submit_bo_count_huge),
 	T(submit_bo_handles_efault),
 	T(submit_bad_bo_handle),
+	T(submit_duplicate_bo_handle),
 	T(submit_bad_in_syncobj),
 	T(submit_bad_out_syncobj),
 	T(wait_unknown_job),
