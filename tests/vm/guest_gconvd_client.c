@@ -181,7 +181,7 @@ TEST(connects_as_its_tenant)
 	       "flight %u, quota %llu\n",
 	       (long)getuid(), info.tenant, info.backend, info.max_queued,
 	       info.max_in_flight, (unsigned long long)info.memory_quota);
-	CHECK_EQ_INT(info.version, 1);
+	CHECK_EQ_INT(info.version, GCONVD_VERSION);
 	CHECK_EQ_INT(info.backend, g_backend);
 	if (g_tenant)
 		CHECK_STR(info.tenant, g_tenant);
