@@ -194,16 +194,20 @@ static void liveness(struct graph *g)
 	}
 }
 
-static struct graph *sort_graph;
+/* A buffer to place, with what the order needs (no global: compiles run
+ * concurrently, e.g. in gconvd's workers). */
+struct sized {
+	int64_t elems;
+	int idx;
+};
 
 static int by_size_desc(const void *a, const void *b)
 {
-	const struct buffer *x = &sort_graph->buf[*(const int *)a];
-	const struct buffer *y = &sort_graph->buf[*(const int *)b];
+	const struct sized *x = a, *y = b;
 
 	if (x->elems != y->elems)
 		return x->elems < y->elems ? 1 : -1;
-	return *(const int *)a - *(const int *)b;
+	return x->idx - y->idx;
 }
 
 /*
@@ -233,8 +237,19 @@ static void plan_arena(struct graph *g, uint64_t *arena, uint64_t *naive)
 		free(placed);
 		return;
 	}
-	sort_graph = g;
-	qsort(order, (size_t)n, sizeof(int), by_size_desc);
+	{
+		struct sized *s = malloc((size_t)(n ? n : 1) * sizeof(*s));
+
+		if (s) {
+			for (i = 0; i < n; i++)
+				s[i] = (struct sized){ g->buf[order[i]].elems,
+						       order[i] };
+			qsort(s, (size_t)n, sizeof(*s), by_size_desc);
+			for (i = 0; i < n; i++)
+				order[i] = s[i].idx;
+			free(s);
+		}
+	}
 	for (i = 0; i < n; i++) {
 		struct buffer *b = &g->buf[order[i]];
 		uint64_t size = align_up((uint64_t)b->elems * 4, ALIGN);

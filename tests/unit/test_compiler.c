@@ -6,6 +6,7 @@
  * Run from the repository root.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 #include "../harness.h"
 
 #define DIGITS "tools/models/digits/"
-#define FIX "tests/compiler/fixtures/"
+#define FIX    "tests/compiler/fixtures/"
 
 static struct gconv_model *compile_ok(const char *path, uint32_t flags)
 {
@@ -58,8 +59,7 @@ static void load_npy(const char *path, struct gconv_tensor *t)
 }
 
 /* run a single-input single-output model on a fixture pair */
-static void check_fixture(const char *name, uint32_t flags,
-			  uint32_t want_count)
+static void check_fixture(const char *name, uint32_t flags, uint32_t want_count)
 {
 	char path[256], err[256];
 	struct gconv_tensor x, y;
@@ -147,9 +147,9 @@ TEST(digits_predictions_match_pytorch)
 TEST(digits_batchnorm_folded_and_relus_fused)
 {
 	struct gconv_model *m = compile_ok(DIGITS "digits.onnx", 0);
-	struct gconv_model *plain = compile_ok(
-		DIGITS "digits.onnx",
-		GCONV_COMPILE_NO_FUSE | GCONV_COMPILE_NO_FOLD_BN);
+	struct gconv_model *plain =
+		compile_ok(DIGITS "digits.onnx",
+			   GCONV_COMPILE_NO_FUSE | GCONV_COMPILE_NO_FOLD_BN);
 	struct gconv_model_layout l;
 
 	/* conv, pool, conv, pool, gemm, gemm, 4 for softmax */
@@ -164,8 +164,8 @@ TEST(digits_batchnorm_folded_and_relus_fused)
 
 TEST(naive_memory_flag_uses_the_naive_arena)
 {
-	struct gconv_model *m = compile_ok(DIGITS "digits.onnx",
-					   GCONV_COMPILE_NAIVE_MEMORY);
+	struct gconv_model *m =
+		compile_ok(DIGITS "digits.onnx", GCONV_COMPILE_NAIVE_MEMORY);
 	struct gconv_model_layout l;
 
 	gconv_model_layout(m, &l);
@@ -208,8 +208,8 @@ TEST(symbolic_dimension_is_an_error)
 	struct gconv_model *m;
 	char err[512] = "";
 
-	CHECK_EQ_INT(gconv_compile_onnx_file(FIX "symbolic_dim.onnx", NULL,
-					     &m, err, sizeof(err)),
+	CHECK_EQ_INT(gconv_compile_onnx_file(FIX "symbolic_dim.onnx", NULL, &m,
+					     err, sizeof(err)),
 		     -EINVAL);
 	if (!strstr(err, "symbolic") || !strstr(err, "'N'"))
 		FAILF("unexpected message: %s", err);
@@ -289,7 +289,8 @@ TEST(gcm_truncated_is_rejected)
 		char err[256] = "";
 
 		memcpy(copy, buf, cut);
-		if (gconv_model_load(copy, cut, &m, err, sizeof(err)) != -EINVAL)
+		if (gconv_model_load(copy, cut, &m, err, sizeof(err)) !=
+		    -EINVAL)
 			FAILF("truncated at %zu of %zu: accepted", cut, len);
 		if (!strstr(err, "truncated"))
 			FAILF("truncated at %zu: message '%s'", cut, err);
@@ -349,8 +350,8 @@ static void damage_onnx(const char *path, int flips)
 		buf[at] ^= bit;
 		r = gconv_compile_onnx(buf, len, NULL, &m, err, sizeof(err));
 		if (r && !err[0])
-			FAILF("bit flip at %zu: error %d without a message",
-			      at, r);
+			FAILF("bit flip at %zu: error %d without a message", at,
+			      r);
 		if (!r) {
 			struct gconv_model_layout l;
 			struct gconv_session *s;
@@ -381,7 +382,10 @@ TEST(shape_input_is_specialised_with_consts)
 {
 	static const int64_t shape[2] = { 6, 4 }, dims[1] = { 2 };
 	const struct gconv_const_input c = {
-		.name = "shape", .ndim = 1, .dims = dims, .idata = shape,
+		.name = "shape",
+		.ndim = 1,
+		.dims = dims,
+		.idata = shape,
 	};
 	struct gconv_compile_opts o = { .consts = &c, .nconsts = 1 };
 	const struct gconv_tensor_info *out;
@@ -418,6 +422,69 @@ TEST(shape_input_is_specialised_with_consts)
 }
 
 /* inputs stay intact: running twice without rewriting them is the same */
+/* gconvd compiles in several worker threads: compiles must not share state */
+struct compile_thread {
+	void *buf;
+	size_t len;
+	struct gconv_model_layout want;
+	int bad;
+};
+
+static void *compile_many(void *arg)
+{
+	struct compile_thread *t = arg;
+	struct gconv_model_layout l;
+	struct gconv_model *m;
+	char err[256];
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (gconv_compile_onnx(t->buf, t->len, NULL, &m, err,
+				       sizeof(err))) {
+			t->bad++;
+			continue;
+		}
+		gconv_model_layout(m, &l);
+		if (memcmp(&l, &t->want, sizeof(l)))
+			t->bad++;
+		gconv_model_free(m);
+	}
+	return NULL;
+}
+
+TEST(compiles_in_parallel_threads_agree)
+{
+	/* two different models at once: a shared sort key once mixed them */
+	static const char *const paths[2] = {
+		DIGITS "digits.onnx", "tests/compiler/fixtures/concat.onnx"
+	};
+	struct compile_thread t[4];
+	struct gconv_model *m;
+	pthread_t tid[4];
+	void *buf[2];
+	size_t len[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		buf[i] = slurp(paths[i], &len[i]);
+	for (i = 0; i < 4; i++) {
+		t[i] = (struct compile_thread){ .buf = buf[i % 2],
+						.len = len[i % 2] };
+		m = compile_ok(paths[i % 2], 0);
+		gconv_model_layout(m, &t[i].want);
+		gconv_model_free(m);
+	}
+	for (i = 0; i < 4; i++)
+		CHECK_EQ_INT(pthread_create(&tid[i], NULL, compile_many, &t[i]),
+			     0);
+	for (i = 0; i < 4; i++) {
+		pthread_join(tid[i], NULL);
+		CHECK_EQ_INT(t[i].bad, 0);
+	}
+	for (i = 0; i < 2; i++)
+		free(buf[i]);
+}
+
 TEST(session_run_keeps_inputs_intact)
 {
 	struct gconv_model *m = compile_ok(DIGITS "digits.onnx", 0);
@@ -432,8 +499,8 @@ TEST(session_run_keeps_inputs_intact)
 	if (gconv_session_run(s, err, sizeof(err)))
 		FAILF("%s", err);
 	memcpy(first, gconv_session_output(s, 0), sizeof(first));
-	CHECK(memcmp(gconv_session_input(s, 0), x.data + 3 * 64,
-		     sizeof(in)) == 0);
+	CHECK(memcmp(gconv_session_input(s, 0), x.data + 3 * 64, sizeof(in)) ==
+	      0);
 	if (gconv_session_run(s, err, sizeof(err)))
 		FAILF("%s", err);
 	CHECK(memcmp(first, gconv_session_output(s, 0), sizeof(first)) == 0);
@@ -446,6 +513,7 @@ static const struct test tests[] = {
 	T(shape_input_is_specialised_with_consts),
 	T(session_run_keeps_inputs_intact),
 	T(digits_predictions_match_pytorch),
+	T(compiles_in_parallel_threads_agree),
 	T(digits_batchnorm_folded_and_relus_fused),
 	T(naive_memory_flag_uses_the_naive_arena),
 	T(shape_arithmetic_folds_to_one_gemm),
