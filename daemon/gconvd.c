@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -221,8 +222,7 @@ static struct {
 	.shared_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
-/* ---- small things ---------------------------------------------------------
- */
+/* ---- small things ------------------------------------------------------ */
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -265,8 +265,7 @@ static void wake_loop(void)
 		logmsg("eventfd write: %s", strerror(errno));
 }
 
-/* ---- the model cache (under g.lock) ---------------------------------------
- */
+/* ---- the model cache (under g.lock) ------------------------------------ */
 
 static struct model_entry *cache_find(uint64_t hash, uint64_t size)
 {
@@ -315,8 +314,7 @@ static void model_entry_put(struct model_entry *me)
 	model_entry_free(me);
 }
 
-/* ---- workers ----------------------------------------------------------------
- */
+/* ---- workers ----------------------------------------------------------- */
 
 static enum gconv_priority device_priority(enum tenant_priority p)
 {
@@ -654,7 +652,7 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* ---- sending ------------------------------------------------------------- */
+/* ---- sending ----------------------------------------------------------- */
 
 static void conn_close(struct conn *c, const char *why);
 
@@ -721,8 +719,7 @@ static void send_ok(struct conn *c, uint32_t seq)
 	send_msg(c, &ok, sizeof(ok), -1);
 }
 
-/* ---- connections, instances, work items ------------------------------------
- */
+/* ---- connections, instances, work items -------------------------------- */
 
 static void conn_put(struct conn *c)
 {
@@ -906,8 +903,7 @@ static void conn_close(struct conn *c, const char *why)
 	conn_put(c);
 }
 
-/* ---- tenants ----------------------------------------------------------------
- */
+/* ---- tenants ----------------------------------------------------------- */
 
 static void tenant_apply(struct tenant *t, const struct tenant_policy *tp)
 {
@@ -940,8 +936,7 @@ static struct tenant *tenant_get(const struct tenant_policy *tp)
 	return t;
 }
 
-/* ---- requests
- * ----------------------------------------------------------------- */
+/* ---- requests ---------------------------------------------------------- */
 
 static struct instance *find_instance(struct conn *c, uint32_t id)
 {
@@ -1229,8 +1224,7 @@ static void do_stats(struct conn *c, const struct gconvd_stats *s)
 	send_msg(c, &r, sizeof(r), -1);
 }
 
-/* ---- finished work ----------------------------------------------------------
- */
+/* ---- finished work ----------------------------------------------------- */
 
 static void load_done(struct work *w)
 {
@@ -1508,8 +1502,7 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *data)
 	return 0;
 }
 
-/* ---- receiving
- * ----------------------------------------------------------------- */
+/* ---- receiving --------------------------------------------------------- */
 
 static bool is_request(uint16_t type)
 {
@@ -1752,8 +1745,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *data)
 	return 0;
 }
 
-/* ---- signals
- * -------------------------------------------------------------------- */
+/* ---- signals ----------------------------------------------------------- */
 
 static int on_term(sd_event_source *s, const struct signalfd_siginfo *si,
 		   void *data)
@@ -1803,8 +1795,7 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 	return 0;
 }
 
-/* ---- the socket
- * ------------------------------------------------------------------- */
+/* ---- the socket -------------------------------------------------------- */
 
 static int make_dirs(const char *path)
 {
@@ -1894,8 +1885,37 @@ static int open_socket(void)
 	return fd;
 }
 
-/* ---- main
- * ------------------------------------------------------------------------- */
+/* ---- main -------------------------------------------------------------- */
+
+/*
+ * A fatal signal: say which, and where, on stderr (the journal) before
+ * dying of it, so that a crash leaves more than a vanished socket.  Only
+ * async-signal-safe calls (backtrace() was warmed up at startup).
+ */
+static void on_fatal(int sig)
+{
+	static const char head[] = "gconvd: fatal signal, backtrace:\n";
+	void *frames[64];
+	int n;
+
+	if (write(STDERR_FILENO, head, sizeof(head) - 1) >= 0) {
+		n = backtrace(frames, 64);
+		backtrace_symbols_fd(frames, n, STDERR_FILENO);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	void *warm[1];
+	unsigned int i;
+
+	backtrace(warm, 1); /* loads the unwinder now, not in the handler */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], on_fatal);
+}
 
 static void usage(FILE *f)
 {
@@ -2123,6 +2143,7 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	signal(SIGPIPE, SIG_IGN);
+	catch_fatal_signals();
 	/*
 	 * Every instance holds descriptors (a context, buffers): take the
 	 * hard limit on open files, not the soft 1024.
