@@ -275,9 +275,12 @@ fuzz-protocol: $(FUZZ_DIR)/fuzz-protocol $(FUZZ_DIR)/protocol-seeds
 
 # make bench: benchmarks against baselines measured in the same run
 # (tools/bench prints a table and writes $(BUILD)/bench.json).
-BENCH_PROGS := $(BUILD)/tests/bench-gconvd-memory
+BENCH_PROGS := $(BUILD)/tests/bench-gconvd-memory \
+	       $(BUILD)/tests/bench-gconvd-sched
+BENCH_COMMON := $(BUILD)/tests/bench/gconvd_common.o
 
-$(BUILD)/tests/bench-gconvd-memory: $(BUILD)/tests/bench/gconvd_memory.o $(LIB)
+$(BENCH_PROGS): $(BUILD)/tests/bench-gconvd-%: $(BUILD)/tests/bench/gconvd_%.o \
+				$(BENCH_COMMON) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
 

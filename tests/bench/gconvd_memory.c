@@ -17,63 +17,21 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <gconv/client.h>
 
+#include "gconvd_common.h"
+
 #define UID_BASE    61000
 #define MAX_TENANTS 256
-
-static char g_dir[] = "/tmp/gconvd-bench-XXXXXX";
-static pid_t g_daemon = -1;
-
-static void die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench-gconvd-memory: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (g_daemon > 0)
-		kill(g_daemon, SIGKILL);
-	exit(1);
-}
-
-static void *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	void *buf;
-	long n;
-
-	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) <= 0 ||
-	    fseek(f, 0, SEEK_SET))
-		die("%s: %s", path, strerror(errno));
-	buf = malloc((size_t)n);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		die("%s: short read", path);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 /* gconvd's memory in bytes: anonymous + each memfd once. */
 static uint64_t daemon_memory(pid_t pid)
@@ -90,7 +48,7 @@ static uint64_t daemon_memory(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
 	f = fopen(path, "r");
 	if (!f)
-		die("%s: %s", path, strerror(errno));
+		bench_die("%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long kb;
 
@@ -101,7 +59,7 @@ static uint64_t daemon_memory(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	d = opendir(path);
 	if (!d)
-		die("%s: %s", path, strerror(errno));
+		bench_die("%s: %s", path, strerror(errno));
 	while ((de = readdir(d))) {
 		char fdp[600];
 		ssize_t n;
@@ -126,29 +84,6 @@ static uint64_t daemon_memory(pid_t pid)
 	return anon + shm;
 }
 
-static void wait_socket(const char *sock)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int i, fd;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	for (i = 0; i < 300; i++) {
-		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-		if (fd >= 0 &&
-		    !connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-			close(fd);
-			return;
-		}
-		if (fd >= 0)
-			close(fd);
-		if (waitpid(g_daemon, NULL, WNOHANG) == g_daemon)
-			die("gconvd exited at startup (log in %s/gconvd.log)",
-			    g_dir);
-		usleep(100000);
-	}
-	die("gconvd does not listen at %s", sock);
-}
-
 /* A client under its own uid: load, say so, hold until told to go. */
 static pid_t client(unsigned int i, const char *sock, const void *model,
 		    size_t len, int ready_fd, int hold_fd, int hold_wfd)
@@ -159,13 +94,11 @@ static pid_t client(unsigned int i, const char *sock, const void *model,
 	pid_t pid = fork();
 
 	if (pid < 0)
-		die("fork: %s", strerror(errno));
+		bench_die("fork: %s", strerror(errno));
 	if (pid > 0)
 		return pid;
 	close(hold_wfd); /* else no client ever sees the end of @hold_fd */
-	if (setgroups(0, NULL) || setgid(UID_BASE + i) || setuid(UID_BASE + i))
-		die("client %u: dropping to uid %u: %s", i, UID_BASE + i,
-		    strerror(errno));
+	bench_become(UID_BASE + i);
 	if (gconv_client_connect(sock, "bench", &c, err, sizeof(err)) ||
 	    gconv_client_load_buffer(c, model, len, "model", &m, err,
 				     sizeof(err))) {
@@ -191,15 +124,15 @@ int main(int argc, char **argv)
 	};
 	const char *gconvd = NULL, *model_path = NULL;
 	unsigned int n = 32, i, loaded = 0;
-	char sock[100], pol[100], logp[100];
-	pid_t kids[MAX_TENANTS];
-	int ready[2], hold[2], opt, st;
+	pid_t kids[MAX_TENANTS], daemon;
+	int ready[2], hold[2], opt;
 	uint64_t m0, m1 = 0, mn;
-	size_t len;
+	const char *sock;
+	size_t len, plen;
 	void *model;
 	double ratio, growth;
+	char b, *policy;
 	FILE *f;
-	char b;
 
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (opt == 'g')
@@ -218,58 +151,38 @@ int main(int argc, char **argv)
 			MAX_TENANTS);
 		return 2;
 	}
+	bench_init("bench-gconvd-memory");
 	if (geteuid())
-		die("needs root: the clients run under uids %u to %u", UID_BASE,
-		    UID_BASE + n - 1);
-	model = read_file(model_path, &len);
-	if (!mkdtemp(g_dir) || chmod(g_dir, 0755))
-		die("mkdtemp: %s", strerror(errno));
-	snprintf(sock, sizeof(sock), "%s/gconvd.sock", g_dir);
-	snprintf(pol, sizeof(pol), "%s/gconvd.conf", g_dir);
-	snprintf(logp, sizeof(logp), "%s/gconvd.log", g_dir);
-	f = fopen(pol, "w");
+		bench_die("needs root: the clients run under uids %u to %u",
+			  UID_BASE, UID_BASE + n - 1);
+	model = bench_read_file(model_path, &len);
+	f = open_memstream(&policy, &plen);
 	if (!f)
-		die("%s: %s", pol, strerror(errno));
+		bench_die("open_memstream: %s", strerror(errno));
 	fprintf(f, "[gconvd]\nunknown-users = refuse\n");
 	for (i = 0; i < n; i++)
 		fprintf(f, "\n[tenant t%u]\nusers = %u\n", i, UID_BASE + i);
 	fclose(f);
 
-	g_daemon = fork();
-	if (g_daemon < 0)
-		die("fork: %s", strerror(errno));
-	if (!g_daemon) {
-		int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (fd >= 0)
-			dup2(fd, STDERR_FILENO);
-		execl(gconvd, gconvd, "--foreground", "--backend", "cpu",
-		      "--socket", sock, "--policy", pol, (char *)NULL);
-		_exit(127);
-	}
-	wait_socket(sock);
+	daemon = bench_gconvd_start(gconvd, "gconvd", policy, 0);
+	sock = bench_gconvd_socket();
 	if (pipe(ready) || pipe(hold))
-		die("pipe: %s", strerror(errno));
-	m0 = daemon_memory(g_daemon);
+		bench_die("pipe: %s", strerror(errno));
+	m0 = daemon_memory(daemon);
 	for (i = 0; i < n; i++) {
 		kids[i] =
 			client(i, sock, model, len, ready[1], hold[0], hold[1]);
 		if (read(ready[0], &b, 1) != 1)
-			die("client %u did not load the model (gconvd log: %s)",
-			    i, logp);
+			bench_die("client %u did not load the model", i);
 		loaded++;
 		if (i == 0)
-			m1 = daemon_memory(g_daemon);
+			m1 = daemon_memory(daemon);
 	}
-	mn = daemon_memory(g_daemon);
+	mn = daemon_memory(daemon);
 	close(hold[1]);
 	for (i = 0; i < loaded; i++)
 		waitpid(kids[i], NULL, 0);
-	kill(g_daemon, SIGTERM);
-	waitpid(g_daemon, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		die("gconvd did not exit cleanly after SIGTERM (log: %s)",
-		    logp);
+	bench_gconvd_stop();
 
 	ratio = (double)mn / (double)m1;
 	growth = (double)(mn - m0) / (double)(m1 - m0);
@@ -284,10 +197,8 @@ int main(int argc, char **argv)
 	       ratio, growth);
 	printf("BENCH gconvd_memory_%u_tenants %.3f x 1_tenant 1.2 %s\n", n,
 	       ratio, ratio <= 1.2 ? "true" : "false");
-	unlink(sock);
-	unlink(pol);
-	unlink(logp);
-	rmdir(g_dir);
+	bench_finish();
+	free(policy);
 	free(model);
 	return 0;
 }
