@@ -603,7 +603,6 @@ static int check_unique(struct drm_device *drm, struct drm_gem_object **bos,
 static int check_chain(struct gconv_device *gdev, struct drm_gem_object *obj,
 		       u64 offset, u64 size)
 {
-	struct gconv_bo *bo = to_gconv_bo(obj);
 	const struct gconv_limits lim = {
 		.max_count = gdev->max_chain_len,
 		.max_dim = gdev->max_dim,
@@ -619,11 +618,16 @@ static int check_chain(struct gconv_device *gdev, struct drm_gem_object *obj,
 	copy = kvmalloc(size, GFP_KERNEL);
 	if (!copy)
 		return -ENOMEM;
-	ret = drm_gem_shmem_vmap(&bo->base, &map);
+	/*
+	 * With the reservation lock: drm_gem_shmem_vmap() needs it, and
+	 * without it a second SUBMIT of the same chain BO could see the
+	 * mapping counted but not yet made (a NULL address).
+	 */
+	ret = drm_gem_vmap_unlocked(obj, &map);
 	if (ret)
 		goto out;
 	memcpy(copy, (u8 *)map.vaddr + offset, size);
-	drm_gem_shmem_vunmap(&bo->base, &map);
+	drm_gem_vunmap_unlocked(obj, &map);
 	if (gconv_validate_chain(copy, size, &lim, &verr)) {
 		drm_dbg(&gdev->drm,
 			"submit: chain rejected: descriptor %d, operand %c, field %s: %s\n",
