@@ -772,49 +772,42 @@ static void work_free(struct work *w)
 		sd_event_exit(g.ev, 0);
 }
 
-/* How many instances of @me the tenant has (other than @skip). */
-static unsigned int tenant_uses(struct tenant *t, struct model_entry *me,
-				const struct instance *skip)
+/*
+ * An instance of @me that tenant @t holds (other than @skip) whose charge
+ * includes the weights (@charged) or does not; NULL if none.
+ */
+static struct instance *tenant_instance(struct tenant *t,
+					struct model_entry *me,
+					const struct instance *skip,
+					bool charged)
 {
 	struct instance *i;
 	struct conn *c;
-	unsigned int n = 0;
 
 	for (c = g.conns; c; c = c->next) {
 		if (c->tenant != t)
 			continue;
 		for (i = c->instances; i; i = i->next)
-			if (i != skip && i->me == me && i->weights_charged)
-				n++;
+			if (i != skip && i->me == me &&
+			    i->weights_charged == charged)
+				return i;
 	}
-	return n;
+	return NULL;
 }
 
 static void instance_free(struct instance *inst)
 {
 	struct tenant *t = inst->conn->tenant;
+	uint64_t weights = inst->me->layout.weights_size;
 	struct instance *i;
-	struct conn *c;
 
 	/* hand the weights' charge to another instance of the tenant */
-	if (inst->weights_charged) {
-		for (c = g.conns; c; c = c->next) {
-			if (c->tenant != t)
-				continue;
-			for (i = c->instances; i; i = i->next) {
-				if (i != inst && i->me == inst->me &&
-				    !i->weights_charged) {
-					i->weights_charged = true;
-					i->charge +=
-						inst->me->layout.weights_size;
-					inst->charge -=
-						inst->me->layout.weights_size;
-					goto moved;
-				}
-			}
-		}
+	if (inst->weights_charged &&
+	    (i = tenant_instance(t, inst->me, inst, false))) {
+		i->weights_charged = true;
+		i->charge += weights;
+		inst->charge -= weights;
 	}
-moved:
 	t->memory -= inst->charge;
 	t->models--;
 	gconv_dev_model_free(inst->dm);
@@ -1047,16 +1040,17 @@ static void do_load(struct conn *c, const struct gconvd_load *l, int fd)
 		close(fd);
 		return;
 	}
-	if (c->ninstances + c->nloads >= MAX_INSTANCES ||
-	    c->nloads >= MAX_LOADS) {
-		send_error(c, l->hdr.seq,
-			   c->nloads >= MAX_LOADS ? GCONVD_E_BUSY
-						  : GCONVD_E_NOMEM,
-			   c->nloads >= MAX_LOADS ? "%u loads in progress on "
-						    "this connection already"
-						  : "too many models on one "
-						    "connection (at most %u)",
-			   c->nloads >= MAX_LOADS ? MAX_LOADS : MAX_INSTANCES);
+	if (c->nloads >= MAX_LOADS) {
+		send_error(c, l->hdr.seq, GCONVD_E_BUSY,
+			   "%u loads in progress on this connection already",
+			   MAX_LOADS);
+		close(fd);
+		return;
+	}
+	if (c->ninstances + c->nloads >= MAX_INSTANCES) {
+		send_error(c, l->hdr.seq, GCONVD_E_NOMEM,
+			   "too many models on one connection (at most %u)",
+			   MAX_INSTANCES);
 		close(fd);
 		return;
 	}
@@ -1261,7 +1255,7 @@ static void load_done(struct work *w)
 	}
 	charge = gconv_buf_size(gconv_dev_model_arena(w->dm)) +
 		 gconv_buf_size(gconv_dev_model_chain(w->dm));
-	weights_charged = !tenant_uses(t, w->me, NULL);
+	weights_charged = !tenant_instance(t, w->me, NULL, true);
 	if (weights_charged)
 		charge += w->me->layout.weights_size;
 	pthread_mutex_lock(&g.lock);
