@@ -11,20 +11,22 @@
 
 int gc_error(struct graph *g, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], batch[24] = "";
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (g->batch)
+		snprintf(batch, sizeof(batch), "batch %u: ", g->batch);
 	if (g->err && g->errlen && !g->err[0]) {
 		if (g->cur_node >= 0) {
 			const struct node *n = &g->node[g->cur_node];
 
-			snprintf(g->err, g->errlen, "node '%s' (%s): %s",
-				 n->name, n->op, msg);
+			snprintf(g->err, g->errlen, "%snode '%s' (%s): %s",
+				 batch, n->name, n->op, msg);
 		} else {
-			snprintf(g->err, g->errlen, "%s", msg);
+			snprintf(g->err, g->errlen, "%s%s", batch, msg);
 		}
 	}
 	return -EINVAL;

@@ -2,7 +2,8 @@
 /*
  * ONNX import: ModelProto (decoded by protobuf-c code generated from
  * Debian's onnx.proto) to the graph IR.  Initializers and Constant nodes
- * become constant values; graph inputs get their declared shapes.
+ * become constant values; graph inputs get their declared shapes, with
+ * the first dimension replaced by gconv_compile_opts.batch if one is given.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -366,6 +367,56 @@ static int add_node(struct graph *g, int idx, const Onnx__NodeProto *p)
 	return 0;
 }
 
+/*
+ * The first dimension of graph input @name under gconv_compile_opts.batch:
+ * 1 or symbolic (dim_param, or no value at all) in the model, compiled as
+ * the batch.
+ */
+static int batch_dim(struct graph *g, const char *name,
+		     const Onnx__TensorShapeProto__Dimension *dim, int64_t *out)
+{
+	if (dim->value_case ==
+		    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+	    dim->dim_value != 1)
+		return gc_error(g,
+				"graph input '%s' has first dimension %lld "
+				"(must be 1 or symbolic to batch)",
+				name, (long long)dim->dim_value);
+	*out = g->batch;
+	return 0;
+}
+
+/*
+ * Under gconv_compile_opts.batch, after shape inference: the caller splits
+ * every output by rows, so each must have the batch as its first dimension.
+ */
+int gc_check_batch_outputs(struct graph *g)
+{
+	int i;
+
+	if (!g->batch)
+		return 0;
+	g->cur_node = -1;
+	for (i = 0; i < g->noutputs; i++) {
+		const struct value *v = &g->val[g->outputs[i]];
+
+		if (v->ndim < 1)
+			return gc_error(g,
+					"output '%s' is %s; the model does "
+					"not batch along its first axis",
+					v->name,
+					v->ndim ? "of unknown shape"
+						: "a scalar");
+		if (v->dims[0] != g->batch)
+			return gc_error(g,
+					"output '%s' has first dimension "
+					"%lld; the model does not batch along "
+					"its first axis",
+					v->name, (long long)v->dims[0]);
+	}
+	return 0;
+}
+
 int gc_import(struct graph *g, const Onnx__ModelProto *m)
 {
 	const Onnx__GraphProto *gp = m->graph;
@@ -373,6 +424,9 @@ int gc_import(struct graph *g, const Onnx__ModelProto *m)
 	int ret;
 
 	g->cur_node = -1;
+	if (g->batch > GCONV_COMPILE_MAX_BATCH)
+		return gc_error(g, "too large (at most %u)",
+				GCONV_COMPILE_MAX_BATCH);
 	if (!gp)
 		return gc_error(g, "model has no graph");
 	g->opset = 0;
@@ -447,10 +501,19 @@ int gc_import(struct graph *g, const Onnx__ModelProto *m)
 		if (tt->shape->n_dim > MAXD)
 			return gc_error(g, "graph input '%s' has rank %zu",
 					vip->name, tt->shape->n_dim);
+		if (g->batch && !tt->shape->n_dim)
+			return gc_error(g, "graph input '%s' is a scalar",
+					vip->name);
 		for (d = 0; d < tt->shape->n_dim; d++) {
 			const Onnx__TensorShapeProto__Dimension *dim =
 				tt->shape->dim[d];
 
+			if (d == 0 && g->batch) {
+				ret = batch_dim(g, vip->name, dim, &dims[0]);
+				if (ret)
+					return ret;
+				continue;
+			}
 			if (dim->value_case !=
 			    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE)
 				return gc_error(g, "graph input '%s' dimension "

@@ -106,13 +106,15 @@ struct graph {
 
 	const struct gconv_const_input *consts;
 	uint32_t nconsts;
+	uint32_t batch;		/* gconv_compile_opts.batch, 0: as declared */
 
 	char *err;
 	size_t errlen;
 	int cur_node;		/* for error messages, -1 */
 };
 
-/* errors: sets g->err (prefixed with the current node) and returns -EINVAL */
+/* errors: sets g->err (prefixed with the batch, if one is forced, and the
+ * current node) and returns -EINVAL */
 int gc_error(struct graph *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -142,6 +144,7 @@ int gc_attr_ints(const struct node *n, const char *name, int64_t *out,
 
 /* passes */
 int gc_import(struct graph *g, const Onnx__ModelProto *m);
+int gc_check_batch_outputs(struct graph *g);
 int gc_infer_and_fold(struct graph *g);
 int gc_fold_batchnorm(struct graph *g);
 int gc_lower(struct graph *g);

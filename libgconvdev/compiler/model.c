@@ -436,9 +436,12 @@ int gconv_compile_onnx(const void *buf, size_t len,
 	g.external_dir = opts ? opts->external_dir : NULL;
 	g.consts = opts ? opts->consts : NULL;
 	g.nconsts = opts ? opts->nconsts : 0;
+	g.batch = opts ? opts->batch : 0;
 	r = gc_import(&g, mp);
 	if (!r)
 		r = gc_infer_and_fold(&g);
+	if (!r)
+		r = gc_check_batch_outputs(&g);
 	if (!r)
 		r = gc_fold_batchnorm(&g);
 	if (!r)

@@ -135,6 +135,33 @@ def shape_input(out):
          out, "shape_input.onnx")
 
 
+def batch_models(out):
+    """Models that gconv_compile_opts.batch must refuse, with a clear error."""
+    def model(name, nodes, x, y):
+        g = helper.make_graph(nodes, name, [f32("x", x)], [f32("y", y)])
+        save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]),
+             out, name + ".onnx")
+
+    relu = [helper.make_node("Relu", ["x"], ["y"], name="relu")]
+    # a first dimension other than 1: not a batch-1 model
+    model("batch_first_dim_3", relu, [3, 4], [3, 4])
+    # nothing to batch along
+    model("batch_scalar", relu, [], [])
+    # batches the input but moves the batch out of the output's first axis
+    model("batch_transposed",
+          [helper.make_node("Transpose", ["x"], ["y"], perm=[1, 0])],
+          [1, 4], [4, 1])
+    # reshapes to a constant batch-1 shape: shape inference fails batched
+    model("batch_reshape_1",
+          [helper.make_node("Constant", [], ["shape"],
+                            value=numpy_helper.from_array(
+                                np.array([1, 2, 2], np.int64))),
+           helper.make_node("Reshape", ["x", "shape"], ["y"],
+                            name="to_1x2x2")],
+          [1, 4], [1, 2, 2])
+
+
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "tests/compiler/fixtures")
     shape_input(sys.argv[1] if len(sys.argv) > 1 else "tests/compiler/fixtures")
+    batch_models(sys.argv[1] if len(sys.argv) > 1 else "tests/compiler/fixtures")

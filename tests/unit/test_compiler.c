@@ -421,6 +421,150 @@ TEST(shape_input_is_specialised_with_consts)
 	gconv_model_free(m);
 }
 
+/* gconv_compile_opts.batch */
+static struct gconv_model *compile_batch(const char *path, uint32_t batch)
+{
+	struct gconv_compile_opts o = { .batch = batch };
+	struct gconv_model *m = NULL;
+	char err[512] = "";
+
+	if (gconv_compile_onnx_file(path, &o, &m, err, sizeof(err)))
+		FAILF("%s at batch %u: %s", path, batch, err);
+	return m;
+}
+
+/* compiling @path at @batch fails with a message that starts with @want */
+static void check_batch_error(const char *path, uint32_t batch,
+			      const char *want)
+{
+	struct gconv_compile_opts o = { .batch = batch };
+	struct gconv_model *m = NULL;
+	char err[512] = "";
+
+	CHECK_EQ_INT(gconv_compile_onnx_file(path, &o, &m, err, sizeof(err)),
+		     -EINVAL);
+	CHECK(m == NULL);
+	if (strncmp(err, want, strlen(want)))
+		FAILF("%s at batch %u: expected \"%s...\", got \"%s\"", path,
+		      batch, want, err);
+}
+
+TEST(batch_rows_match_batch_1_runs)
+{
+	struct gconv_model *m1 = compile_batch(DIGITS "digits.onnx", 1);
+	struct gconv_model *m3 = compile_batch(DIGITS "digits.onnx", 3);
+	const struct gconv_tensor_info *in, *out;
+	struct gconv_session *s1, *s3;
+	struct gconv_tensor x;
+	char err[256];
+	int i;
+
+	load_npy(DIGITS "samples.npy", &x);
+	in = gconv_model_input(m3, 0);
+	out = gconv_model_output(m3, 0);
+	CHECK_EQ_INT(in->ndim, 4);
+	CHECK_EQ_INT(in->dims[0], 3);
+	CHECK_EQ_INT(in->elems, 3 * 64);
+	CHECK_EQ_INT(out->ndim, 2);
+	CHECK_EQ_INT(out->dims[0], 3);
+	CHECK_EQ_INT(out->elems, 3 * 10);
+	CHECK_EQ_INT(gconv_model_input(m1, 0)->dims[0], 1);
+	CHECK_EQ_INT(gconv_model_output(m1, 0)->elems, 10);
+	CHECK_EQ_INT(gconv_session_create(m1, &s1), 0);
+	CHECK_EQ_INT(gconv_session_create(m3, &s3), 0);
+	/* three different samples, one per row */
+	memcpy(gconv_session_input(s3, 0), x.data + 5 * 64,
+	       3 * 64 * sizeof(float));
+	if (gconv_session_run(s3, err, sizeof(err)))
+		FAILF("batch 3: %s", err);
+	CHECK(memcmp(gconv_session_output(s3, 0),
+		     gconv_session_output(s3, 0) + 10,
+		     10 * sizeof(float)) != 0);
+	for (i = 0; i < 3; i++) {
+		memcpy(gconv_session_input(s1, 0), x.data + (5 + i) * 64,
+		       64 * sizeof(float));
+		if (gconv_session_run(s1, err, sizeof(err)))
+			FAILF("batch 1: %s", err);
+		/* the engine computes every element of a row the same way
+		 * whatever the batch: bit for bit equal */
+		if (memcmp(gconv_session_output(s3, 0) + i * 10,
+			   gconv_session_output(s1, 0), 10 * sizeof(float)))
+			FAILF("row %d differs from the batch-1 run", i);
+	}
+	gconv_session_free(s1);
+	gconv_session_free(s3);
+	gconv_model_free(m1);
+	gconv_model_free(m3);
+	gconv_tensor_free(&x);
+}
+
+TEST(batch_makes_a_symbolic_first_dimension_concrete)
+{
+	const struct gconv_tensor_info *out;
+	struct gconv_session *s;
+	struct gconv_model *m;
+	char err[512] = "";
+	float *x;
+	int i;
+
+	/* without a batch, the existing error */
+	CHECK_EQ_INT(gconv_compile_onnx_file(FIX "symbolic_dim.onnx", NULL, &m,
+					     err, sizeof(err)),
+		     -EINVAL);
+	CHECK(strstr(err, "symbolic") != NULL);
+	m = compile_batch(FIX "symbolic_dim.onnx", 5);
+	CHECK_EQ_INT(gconv_model_input(m, 0)->dims[0], 5);
+	CHECK_EQ_INT(gconv_model_input(m, 0)->dims[1], 4);
+	out = gconv_model_output(m, 0);
+	CHECK_EQ_INT(out->ndim, 2);
+	CHECK_EQ_INT(out->dims[0], 5);
+	CHECK_EQ_INT(out->elems, 20);
+	CHECK_EQ_INT(gconv_session_create(m, &s), 0);
+	x = gconv_session_input(s, 0);
+	for (i = 0; i < 20; i++)
+		x[i] = (float)(i - 10);
+	if (gconv_session_run(s, err, sizeof(err)))
+		FAILF("%s", err);
+	for (i = 0; i < 20; i++)
+		CHECK_NEAR(gconv_session_output(s, 0)[i], i < 10 ? 0 : i - 10,
+			   0, 0);
+	gconv_session_free(s);
+	gconv_model_free(m);
+	/* the largest batch allowed */
+	m = compile_batch(FIX "symbolic_dim.onnx", GCONV_COMPILE_MAX_BATCH);
+	CHECK_EQ_INT(gconv_model_input(m, 0)->dims[0], GCONV_COMPILE_MAX_BATCH);
+	gconv_model_free(m);
+}
+
+TEST(batch_refuses_models_it_cannot_batch)
+{
+	struct gconv_model *m;
+
+	/* each compiles as declared */
+	m = compile_batch(FIX "batch_first_dim_3.onnx", 0);
+	gconv_model_free(m);
+	m = compile_batch(FIX "batch_reshape_1.onnx", 0);
+	gconv_model_free(m);
+	m = compile_batch(FIX "batch_transposed.onnx", 0);
+	gconv_model_free(m);
+
+	check_batch_error(FIX "batch_first_dim_3.onnx", 2,
+			  "batch 2: graph input 'x' has first dimension 3 "
+			  "(must be 1 or symbolic to batch)");
+	check_batch_error(FIX "batch_scalar.onnx", 4,
+			  "batch 4: graph input 'x' is a scalar");
+	check_batch_error(FIX "batch_transposed.onnx", 3,
+			  "batch 3: output 'y' has first dimension 4; the "
+			  "model does not batch along its first axis");
+	/* shape inference's own error, marked as compiled batched */
+	check_batch_error(FIX "batch_reshape_1.onnx", 3,
+			  "batch 3: node 'to_1x2x2' (Reshape): ");
+	check_batch_error(DIGITS "digits.onnx", GCONV_COMPILE_MAX_BATCH + 1,
+			  "batch 4097: too large (at most 4096)");
+	check_batch_error(DIGITS "digits.onnx", UINT32_MAX,
+			  "batch 4294967295: too large");
+}
+
 /* inputs stay intact: running twice without rewriting them is the same */
 /* gconvd compiles in several worker threads: compiles must not share state */
 struct compile_thread {
@@ -522,6 +666,9 @@ static const struct test tests[] = {
 	T(unsupported_operator_is_an_error_naming_node_and_op),
 	T(symbolic_dimension_is_an_error),
 	T(missing_file_is_an_error),
+	T(batch_rows_match_batch_1_runs),
+	T(batch_makes_a_symbolic_first_dimension_concrete),
+	T(batch_refuses_models_it_cannot_batch),
 	T(gcm_round_trip_gives_identical_results),
 	T(gcm_truncated_is_rejected),
 	T(gcm_bit_flips_are_rejected),

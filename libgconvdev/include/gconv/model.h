@@ -72,7 +72,18 @@ struct gconv_compile_opts {
 	/* graph inputs bound to constant values (may be NULL) */
 	const struct gconv_const_input *consts;
 	uint32_t nconsts;
+	/*
+	 * 0: compile the shapes the model declares.  N >= 1: every float32
+	 * graph input's first dimension, which must be 1 or symbolic
+	 * (dim_param) in the model, is compiled as N, so that N requests to
+	 * a batch-1 model can run as one job.  Every graph output must then
+	 * have first dimension N (row i of each output belongs to row i of
+	 * the inputs), or compiling fails.  At most GCONV_COMPILE_MAX_BATCH.
+	 */
+	uint32_t batch;
 };
+
+#define GCONV_COMPILE_MAX_BATCH 4096
 
 /* Compile an ONNX model file.  @opts may be NULL. */
 GCONV_EXPORT int gconv_compile_onnx_file(const char *path,
