@@ -54,6 +54,52 @@
 #define MEMFD_NAME_RO "gconv-ro"
 #define BUF_SEALS     (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
+/*
+ * "cpu:fail-after=N,hang-every=M": faults for testing what runs above a
+ * device (gconvd's failover and retry).  From job N + 1 on, every job ends
+ * GCONV_JOB_ERROR without running, as on a device that died; every Mth
+ * job ends GCONV_JOB_TIMEOUT without running, as one a hang and reset
+ * ended.  Jobs are counted over the whole device.
+ */
+static int parse_faults(struct gconv_dev *dev, const char *arg, char *err,
+			size_t errlen)
+{
+	const char *p = arg;
+
+	if (arg && (!*arg || arg[strlen(arg) - 1] == ','))
+		return fail(err, errlen, -EINVAL,
+			    "device 'cpu:%s': an empty fault (expected "
+			    "fail-after=N or hang-every=N)",
+			    arg);
+	while (p && *p) {
+		unsigned long long v;
+		uint64_t *field;
+		size_t klen;
+		char *end;
+
+		if (!strncmp(p, "fail-after=", klen = 11))
+			field = &dev->cpu_fail_after;
+		else if (!strncmp(p, "hang-every=", klen = 11))
+			field = &dev->cpu_hang_every;
+		else
+			return fail(err, errlen, -EINVAL,
+				    "device 'cpu:%s': unknown fault '%.*s' "
+				    "(expected fail-after=N or hang-every=N)",
+				    arg, (int)strcspn(p, ","), p);
+		errno = 0;
+		v = strtoull(p + klen, &end, 10);
+		if (errno || end == p + klen || !v || (*end && *end != ',') ||
+		    p[klen] == '-')
+			return fail(err, errlen, -EINVAL,
+				    "device 'cpu:%s': '%.*s' needs a count "
+				    ">= 1",
+				    arg, (int)strcspn(p, ","), p);
+		*field = v;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
 static int cpu_open(struct gconv_dev *dev, const char *arg, char *err,
 		    size_t errlen)
 {
@@ -67,9 +113,11 @@ static int cpu_open(struct gconv_dev *dev, const char *arg, char *err,
 		.max_work = 1ull << 44,
 	};
 
-	(void)arg;
-	(void)err;
-	(void)errlen;
+	int ret;
+
+	ret = parse_faults(dev, arg, err, errlen);
+	if (ret)
+		return ret;
 	snprintf(dev->name, sizeof(dev->name), "cpu");
 	dev->lim = lim;
 	dev->max_chain_bytes = GCONV_HW_MAX_CHAIN_BYTES;
@@ -339,6 +387,7 @@ static int cpu_submit(struct gconv_ctx *ctx, struct gconv_buf *chain,
 	struct gconv_verror verr;
 	struct gconv_buf **v = NULL;
 	struct gconv_cpu_job *slot;
+	uint64_t nth;
 	void *copy;
 	int n, i, ret;
 
@@ -353,6 +402,16 @@ static int cpu_submit(struct gconv_ctx *ctx, struct gconv_buf *chain,
 	if (gconv_validate_chain(copy, len, &ctx->dev->lim, &verr)) {
 		ret = gconv_dev_chain_rejected(&verr, err, errlen);
 		goto out;
+	}
+
+	nth = __atomic_add_fetch(&ctx->dev->cpu_jobs, 1, __ATOMIC_RELAXED);
+	if (ctx->dev->cpu_fail_after && nth > ctx->dev->cpu_fail_after) {
+		res.status = GCONV_JOB_ERROR;
+		goto done;
+	}
+	if (ctx->dev->cpu_hang_every && nth % ctx->dev->cpu_hang_every == 0) {
+		res.status = GCONV_JOB_TIMEOUT;
+		goto done;
 	}
 
 	n = sorted_bufs(ctx, &v);
@@ -387,6 +446,7 @@ static int cpu_submit(struct gconv_ctx *ctx, struct gconv_buf *chain,
 		res.status = GCONV_JOB_ERROR; /* -ENOMEM part-way */
 	}
 
+done:
 	*job = ++ctx->last_job;
 	slot = &ctx->jobs[*job % GCONV_JOB_HISTORY];
 	slot->id = *job;

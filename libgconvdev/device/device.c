@@ -60,13 +60,13 @@ int gconv_dev_open(const char *spec, struct gconv_dev **out, char *err,
 	*out = NULL;
 	if (!spec)
 		return fail(err, errlen, -EINVAL,
-			    "no device given (cpu, drm, drm:N or drm:/path)");
+			    "no device given (cpu, cpu:FAULTS, drm, drm:N "
+			    "or drm:/path)");
 	if (!strcmp(spec, "cpu")) {
 		ops = &gconv_cpu_ops;
 	} else if (!strncmp(spec, "cpu:", 4)) {
-		return fail(err, errlen, -EINVAL,
-			    "device '%s': the cpu backend takes no argument",
-			    spec);
+		ops = &gconv_cpu_ops;
+		arg = spec + 4;
 	} else if (!strcmp(spec, "drm")) {
 		ops = &gconv_drm_ops;
 	} else if (!strncmp(spec, "drm:", 4)) {
@@ -476,6 +476,14 @@ int gconv_dev_model_load(struct gconv_ctx *ctx, const struct gconv_model *m,
 			 struct gconv_buf *weights,
 			 struct gconv_dev_model **out, char *err, size_t errlen)
 {
+	return gconv_dev_model_place(ctx, m, weights, NULL, out, err, errlen);
+}
+
+int gconv_dev_model_place(struct gconv_ctx *ctx, const struct gconv_model *m,
+			  struct gconv_buf *weights, struct gconv_buf *arena,
+			  struct gconv_dev_model **out, char *err,
+			  size_t errlen)
+{
 	uint64_t from[2], size[2], to[2];
 	struct gconv_dev_model *dm;
 	const void *chain;
@@ -491,6 +499,13 @@ int gconv_dev_model_load(struct gconv_ctx *ctx, const struct gconv_model *m,
 		return fail(err, errlen, -EINVAL,
 			    "the weights buffer is not in this context (import "
 			    "it first)");
+	if (arena && arena->ctx != ctx)
+		return fail(err, errlen, -EINVAL,
+			    "the arena buffer is not in this context (import "
+			    "it first)");
+	if (arena && (arena->flags & GCONV_BUF_READ_ONLY))
+		return fail(err, errlen, -EINVAL,
+			    "the arena buffer is read-only");
 	dm = calloc(1, sizeof(*dm));
 	if (!dm)
 		return fail(err, errlen, -ENOMEM, "out of memory");
@@ -529,12 +544,27 @@ int gconv_dev_model_load(struct gconv_ctx *ctx, const struct gconv_model *m,
 		size[n] = dm->layout.weights_size;
 		to[n++] = dm->weights->addr;
 	}
-	ret = gconv_buf_alloc(ctx,
-			      dm->layout.arena_size ? dm->layout.arena_size : 1,
-			      0, &dm->arena, msg, sizeof(msg));
-	if (ret) {
-		fail(err, errlen, ret, "arena: %s", msg);
-		goto err_weights;
+	if (arena) {
+		if (arena->size < dm->layout.arena_size) {
+			ret = fail(err, errlen, -EINVAL,
+				   "the arena buffer has %zu bytes; the model "
+				   "needs %llu",
+				   arena->size,
+				   (unsigned long long)dm->layout.arena_size);
+			goto err_weights;
+		}
+		dm->arena = arena;
+	} else {
+		ret = gconv_buf_alloc(ctx,
+				      dm->layout.arena_size
+					      ? dm->layout.arena_size
+					      : 1,
+				      0, &dm->arena, msg, sizeof(msg));
+		if (ret) {
+			fail(err, errlen, ret, "arena: %s", msg);
+			goto err_weights;
+		}
+		dm->own_arena = 1;
 	}
 	from[n] = dm->layout.arena_addr;
 	size[n] = dm->layout.arena_size;
@@ -559,7 +589,8 @@ int gconv_dev_model_load(struct gconv_ctx *ctx, const struct gconv_model *m,
 err_chain:
 	gconv_buf_free(dm->chain);
 err_arena:
-	gconv_buf_free(dm->arena);
+	if (dm->own_arena)
+		gconv_buf_free(dm->arena);
 err_weights:
 	if (dm->own_weights)
 		gconv_buf_free(dm->weights);
@@ -568,13 +599,26 @@ err_free:
 	return ret;
 }
 
+static void drop_segments(struct gconv_dev_model *dm)
+{
+	gconv_buf_free(dm->segs);
+	free(dm->seg_first);
+	free(dm->seg_off);
+	dm->segs = NULL;
+	dm->seg_first = NULL;
+	dm->seg_off = NULL;
+	dm->nsegs = 0;
+}
+
 void gconv_dev_model_free(struct gconv_dev_model *dm)
 {
 	if (!dm)
 		return;
 	LIST_DEL(dm->ctx->models, dm);
+	drop_segments(dm);
 	gconv_buf_free(dm->chain);
-	gconv_buf_free(dm->arena);
+	if (dm->own_arena)
+		gconv_buf_free(dm->arena);
 	if (dm->own_weights)
 		gconv_buf_free(dm->weights);
 	free(dm);
@@ -615,9 +659,71 @@ const float *gconv_dev_model_output(struct gconv_dev_model *dm, uint32_t i)
 			       (t->addr - dm->layout.arena_addr));
 }
 
-int gconv_dev_model_run(struct gconv_dev_model *dm, enum gconv_priority prio,
-			int64_t timeout_ns, struct gconv_job_result *res,
-			char *err, size_t errlen)
+int gconv_dev_model_segment(struct gconv_dev_model *dm, uint32_t gconvs,
+			    char *err, size_t errlen)
+{
+	const struct gconv_chain_header *h;
+	struct gconv_chain_header *sh;
+	uint32_t count, nsegs, i;
+	size_t total, off;
+	char msg[256];
+	int ret;
+
+	if (!dm)
+		return fail(err, errlen, -EINVAL, "no model");
+	drop_segments(dm);
+	h = dm->chain->map;
+	count = h->count;
+	if (!gconvs || gconvs > count)
+		gconvs = count;
+	nsegs = (count + gconvs - 1) / gconvs;
+	if (nsegs == 1)
+		return 0; /* the chain itself is the one segment */
+	total = (size_t)nsegs * h->header_size + (size_t)count * h->desc_size;
+	dm->seg_first = calloc(nsegs + 1, sizeof(*dm->seg_first));
+	dm->seg_off = calloc(nsegs, sizeof(*dm->seg_off));
+	if (!dm->seg_first || !dm->seg_off) {
+		ret = fail(err, errlen, -ENOMEM, "out of memory");
+		goto err;
+	}
+	ret = gconv_buf_alloc(dm->ctx, total, 0, &dm->segs, msg, sizeof(msg));
+	if (ret) {
+		fail(err, errlen, ret, "segments: %s", msg);
+		goto err;
+	}
+	for (i = 0, off = 0; i < nsegs; i++) {
+		uint32_t first = i * gconvs;
+		uint32_t n = count - first < gconvs ? count - first : gconvs;
+
+		dm->seg_first[i] = first;
+		dm->seg_off[i] = off;
+		sh = (struct gconv_chain_header *)((uint8_t *)dm->segs->map +
+						   off);
+		memcpy(sh, h, h->header_size);
+		sh->count = n;
+		sh->total_size = h->header_size + (uint64_t)n * h->desc_size;
+		memcpy((uint8_t *)sh + h->header_size,
+		       gconv_chain_desc(h, first), (size_t)n * h->desc_size);
+		off += sh->total_size;
+	}
+	dm->seg_first[nsegs] = count;
+	dm->nsegs = nsegs;
+	return 0;
+err:
+	drop_segments(dm);
+	return ret;
+}
+
+uint32_t gconv_dev_model_num_segments(const struct gconv_dev_model *dm)
+{
+	return dm->nsegs ? dm->nsegs : 1;
+}
+
+/* Submit [off, off + len) of @chain (the model's chain or segments). */
+static int model_job(struct gconv_dev_model *dm, struct gconv_buf *chain,
+		     size_t off, size_t len, uint32_t first,
+		     enum gconv_priority prio, int64_t timeout_ns,
+		     struct gconv_job_result *res, char *err, size_t errlen)
 {
 	struct gconv_buf *bufs[3];
 	struct gconv_job_result r;
@@ -625,20 +731,20 @@ int gconv_dev_model_run(struct gconv_dev_model *dm, enum gconv_priority prio,
 	uint64_t job;
 	int ret;
 
-	if (!dm)
-		return fail(err, errlen, -EINVAL, "no model");
-	bufs[n++] = dm->chain;
+	bufs[n++] = chain;
 	bufs[n++] = dm->arena;
 	if (dm->weights)
 		bufs[n++] = dm->weights;
-	ret = gconv_ctx_submit(dm->ctx, dm->chain, 0, dm->chain_len, bufs, n,
-			       prio, &job, err, errlen);
+	ret = gconv_ctx_submit(dm->ctx, chain, off, len, bufs, n, prio, &job,
+			       err, errlen);
 	if (ret)
 		return ret;
 	ret = gconv_ctx_wait(dm->ctx, job, timeout_ns, &r);
 	if (ret)
 		return fail(err, errlen, ret, "waiting for job %llu: %s",
 			    (unsigned long long)job, strerror(-ret));
+	if (r.status == GCONV_JOB_MMU_FAULT || r.status == GCONV_JOB_DMA_ERROR)
+		r.info += first; /* the descriptor, counted in the whole chain */
 	if (res)
 		*res = r;
 	if (r.status != GCONV_JOB_OK) {
@@ -655,4 +761,38 @@ int gconv_dev_model_run(struct gconv_dev_model *dm, enum gconv_priority prio,
 			    gconv_job_status_str(r.status), r.info);
 	}
 	return 0;
+}
+
+int gconv_dev_model_run(struct gconv_dev_model *dm, enum gconv_priority prio,
+			int64_t timeout_ns, struct gconv_job_result *res,
+			char *err, size_t errlen)
+{
+	if (!dm)
+		return fail(err, errlen, -EINVAL, "no model");
+	return model_job(dm, dm->chain, 0, dm->chain_len, 0, prio, timeout_ns,
+			 res, err, errlen);
+}
+
+int gconv_dev_model_run_segment(struct gconv_dev_model *dm, uint32_t seg,
+				enum gconv_priority prio, int64_t timeout_ns,
+				struct gconv_job_result *res, char *err,
+				size_t errlen)
+{
+	const struct gconv_chain_header *sh;
+
+	if (!dm)
+		return fail(err, errlen, -EINVAL, "no model");
+	if (seg >= gconv_dev_model_num_segments(dm))
+		return fail(err, errlen, -EINVAL,
+			    "segment %u of a model with %u", seg,
+			    gconv_dev_model_num_segments(dm));
+	if (!dm->nsegs)
+		return gconv_dev_model_run(dm, prio, timeout_ns, res, err,
+					   errlen);
+	sh = (const struct gconv_chain_header *)((const uint8_t *)
+							 dm->segs->map +
+						 dm->seg_off[seg]);
+	return model_job(dm, dm->segs, dm->seg_off[seg],
+			 (size_t)sh->total_size, dm->seg_first[seg], prio,
+			 timeout_ns, res, err, errlen);
 }

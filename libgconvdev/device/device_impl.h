@@ -34,6 +34,10 @@ struct gconv_dev {
 	int fd;			/* drm: the node; cpu: -1 */
 	pthread_mutex_t lock;	/* protects ctxs */
 	struct gconv_ctx *ctxs; /* contexts not yet freed */
+	/* cpu: jobs run so far (atomic) and the faults its spec asked for */
+	uint64_t cpu_jobs;
+	uint64_t cpu_fail_after; /* 0: never */
+	uint64_t cpu_hang_every; /* 0: never */
 };
 
 /* A finished cpu-backend job, for gconv_ctx_wait(). */
@@ -73,8 +77,14 @@ struct gconv_dev_model {
 	struct gconv_buf *weights; /* NULL if the model has none */
 	int own_weights;	   /* freed with the model */
 	struct gconv_buf *arena;
+	int own_arena; /* freed with the model (not the caller's) */
 	struct gconv_buf *chain;
 	size_t chain_len;
+	/* segments (gconv_dev_model_segment()); nsegs 0: none made */
+	struct gconv_buf *segs; /* each segment: a header and its descriptors */
+	uint32_t nsegs;
+	uint32_t *seg_first;	/* nsegs + 1 descriptor indices */
+	size_t *seg_off;	/* nsegs offsets into segs */
 };
 
 /*

@@ -158,7 +158,19 @@ TEST(cpu_opens_and_closes)
 TEST(unknown_backend_is_an_error)
 {
 	static const char *const bad[] = {
-		"gpu", "cpu:1", "drm:", "drm:abc", "drm:-1", "drm:1x", ""
+		"gpu",
+		"cpu:1",
+		"cpu:",
+		"cpu:fail-after=0",
+		"cpu:fail-after=-1",
+		"cpu:hang-every=x",
+		"cpu:hang-every=2,",
+		"cpu:fail-after=2,,hang-every=1",
+		"drm:",
+		"drm:abc",
+		"drm:-1",
+		"drm:1x",
+		"",
 	};
 	struct gconv_dev *dev = (struct gconv_dev *)1;
 	unsigned int i;
@@ -950,6 +962,156 @@ TEST(model_without_weights_has_no_weights_buffer)
 	gconv_model_free(m);
 }
 
+TEST(segments_compute_what_the_chain_does)
+{
+	struct gconv_model *m = digits();
+	struct gconv_dev *dev = open_cpu();
+	struct gconv_ctx *ctx = new_ctx(dev);
+	struct gconv_dev_model *whole, *cut;
+	struct gconv_tensor x = { 0 };
+	uint64_t n = gconv_model_output(m, 0)->elems;
+	uint32_t count, gconvs, seg;
+	size_t len;
+
+	load_samples(&x);
+	count = ((const struct gconv_chain_header *)gconv_model_chain(m, &len))
+			->count;
+	CHECK(count >= 3);
+	CHECK_OK(gconv_dev_model_load(ctx, m, NULL, &whole, err, sizeof(err)));
+	CHECK_OK(gconv_dev_model_load(ctx, m, NULL, &cut, err, sizeof(err)));
+	CHECK_EQ_INT(gconv_dev_model_num_segments(cut), 1);
+	memcpy(gconv_dev_model_input(whole, 0), x.data, 64 * sizeof(float));
+	CHECK_OK(gconv_dev_model_run(whole, GCONV_PRIORITY_NORMAL, -1, NULL,
+				     err, sizeof(err)));
+	for (gconvs = 0; gconvs <= count + 1; gconvs++) {
+		uint32_t want = gconvs && gconvs < count
+					? (count + gconvs - 1) / gconvs
+					: 1;
+
+		CHECK_OK(gconv_dev_model_segment(cut, gconvs, err,
+						 sizeof(err)));
+		CHECK_EQ_INT(gconv_dev_model_num_segments(cut), want);
+		memset((void *)gconv_dev_model_output(cut, 0), 0,
+		       n * sizeof(float));
+		memcpy(gconv_dev_model_input(cut, 0), x.data,
+		       64 * sizeof(float));
+		for (seg = 0; seg < want; seg++)
+			CHECK_OK(gconv_dev_model_run_segment(
+				cut, seg, GCONV_PRIORITY_NORMAL, -1, NULL, err,
+				sizeof(err)));
+		if (memcmp(gconv_dev_model_output(whole, 0),
+			   gconv_dev_model_output(cut, 0), n * sizeof(float)))
+			FAILF("segments of %u GCONVs compute something else",
+			      gconvs);
+	}
+	CHECK_EQ_INT(gconv_dev_model_run_segment(cut, gconv_dev_model_num_segments(cut),
+						 GCONV_PRIORITY_NORMAL, -1,
+						 NULL, err, sizeof(err)),
+		     -EINVAL);
+	CHECK_CONTAINS(err, "segment");
+	gconv_tensor_free(&x);
+	gconv_dev_close(dev);
+	gconv_model_free(m);
+}
+
+TEST(a_model_can_move_to_another_device_with_its_arena)
+{
+	struct gconv_model *m = digits();
+	struct gconv_dev *d1 = open_cpu(), *d2 = open_cpu();
+	struct gconv_ctx *c1 = new_ctx(d1), *c2 = new_ctx(d2);
+	struct gconv_dev_model *a, *b;
+	struct gconv_buf *arena, *ro;
+	struct gconv_tensor x = { 0 };
+	const struct gconv_tensor_info *out = gconv_model_output(m, 0);
+	struct gconv_model_layout l;
+	float *before;
+	int fd;
+
+	load_samples(&x);
+	gconv_model_layout(m, &l);
+	CHECK_OK(gconv_dev_model_load(c1, m, NULL, &a, err, sizeof(err)));
+	memcpy(gconv_dev_model_input(a, 0), x.data, 64 * sizeof(float));
+	CHECK_OK(gconv_dev_model_run(a, GCONV_PRIORITY_NORMAL, -1, NULL, err,
+				     sizeof(err)));
+	before = malloc(out->elems * sizeof(float));
+	CHECK(before != NULL);
+	memcpy(before, gconv_dev_model_output(a, 0), out->elems * sizeof(float));
+
+	CHECK_OK(gconv_buf_export(gconv_dev_model_arena(a), &fd));
+	CHECK_OK(gconv_buf_import(c2, fd, 0, &arena, err, sizeof(err)));
+	close(fd);
+	/* an arena elsewhere, read-only, or too small is refused */
+	CHECK_EQ_INT(gconv_dev_model_place(c2, m, NULL, gconv_dev_model_arena(a),
+					   &b, err, sizeof(err)),
+		     -EINVAL);
+	CHECK_CONTAINS(err, "not in this context");
+	ro = new_buf(c2, l.arena_size, GCONV_BUF_READ_ONLY);
+	CHECK_EQ_INT(gconv_dev_model_place(c2, m, NULL, ro, &b, err,
+					   sizeof(err)),
+		     -EINVAL);
+	CHECK_CONTAINS(err, "read-only");
+	if (l.arena_size > PAGE) {
+		struct gconv_buf *small = new_buf(c2, PAGE, 0);
+
+		CHECK_EQ_INT(gconv_dev_model_place(c2, m, NULL, small, &b, err,
+						   sizeof(err)),
+			     -EINVAL);
+		CHECK_CONTAINS(err, "needs");
+	}
+
+	CHECK_OK(gconv_dev_model_place(c2, m, NULL, arena, &b, err,
+				       sizeof(err)));
+	CHECK(gconv_dev_model_arena(b) == arena);
+	/* the first device dies; the model runs on the second, on the same
+	 * memory the users see */
+	gconv_dev_close(d1);
+	memset((void *)gconv_dev_model_output(b, 0), 0,
+	       out->elems * sizeof(float));
+	CHECK_OK(gconv_dev_model_run(b, GCONV_PRIORITY_NORMAL, -1, NULL, err,
+				     sizeof(err)));
+	CHECK(!memcmp(before, gconv_dev_model_output(b, 0),
+		      out->elems * sizeof(float)));
+	gconv_dev_model_free(b);
+	/* the arena is still the caller's */
+	CHECK(gconv_buf_size(arena) >= l.arena_size);
+	gconv_buf_free(arena);
+	free(before);
+	gconv_tensor_free(&x);
+	gconv_dev_close(d2);
+	gconv_model_free(m);
+}
+
+TEST(cpu_faults_fail_jobs_as_asked)
+{
+	struct gconv_model *m = digits();
+	struct gconv_dev *dev;
+	struct gconv_ctx *ctx;
+	struct gconv_dev_model *dm;
+	struct gconv_job_result res;
+	static const uint32_t want[] = {
+		GCONV_JOB_OK,	   GCONV_JOB_TIMEOUT, GCONV_JOB_OK,
+		GCONV_JOB_TIMEOUT, GCONV_JOB_OK,      GCONV_JOB_ERROR,
+		GCONV_JOB_ERROR,   GCONV_JOB_ERROR,
+	};
+	unsigned int i;
+
+	CHECK_OK(gconv_dev_open("cpu:hang-every=2,fail-after=5", &dev, err,
+				sizeof(err)));
+	CHECK(!strcmp(gconv_dev_name(dev), "cpu"));
+	ctx = new_ctx(dev);
+	CHECK_OK(gconv_dev_model_load(ctx, m, NULL, &dm, err, sizeof(err)));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int ret = gconv_dev_model_run(dm, GCONV_PRIORITY_NORMAL, -1,
+					      &res, err, sizeof(err));
+
+		CHECK_EQ_INT(res.status, want[i]);
+		CHECK_EQ_INT(ret, want[i] == GCONV_JOB_OK ? 0 : -EIO);
+	}
+	CHECK_CONTAINS(err, "device error");
+	gconv_dev_close(dev);
+	gconv_model_free(m);
+}
+
 static const struct test tests[] = {
 	T(cpu_opens_and_closes),
 	T(unknown_backend_is_an_error),
@@ -976,6 +1138,9 @@ static const struct test tests[] = {
 	T(model_matches_session_bit_for_bit),
 	T(two_contexts_share_one_weights_buffer),
 	T(model_without_weights_has_no_weights_buffer),
+	T(segments_compute_what_the_chain_does),
+	T(a_model_can_move_to_another_device_with_its_arena),
+	T(cpu_faults_fail_jobs_as_asked),
 };
 
 int main(int argc, char **argv)

@@ -70,6 +70,13 @@ GCONV_EXPORT int gconv_dev_list(struct gconv_dev_desc *descs, unsigned int max,
 /*
  * Open a device.  @spec selects the backend (the one option):
  *   "cpu"                 the CPU backend;
+ *   "cpu:FAULTS"          the CPU backend failing on purpose, for tests of
+ *                         what runs above a device: FAULTS is a comma list
+ *                         of "fail-after=N" (from job N + 1 on every job
+ *                         ends GCONV_JOB_ERROR, as on a dead device) and
+ *                         "hang-every=N" (every Nth job ends
+ *                         GCONV_JOB_TIMEOUT, as one a hang's reset ended);
+ *                         failed jobs do not run;
  *   "drm"                 the first gconv accel device;
  *   "drm:N"               /dev/accel/accelN;
  *   "drm:/path/to/node"   that node.
@@ -184,6 +191,19 @@ GCONV_EXPORT int gconv_dev_model_load(struct gconv_ctx *ctx,
 				      struct gconv_buf *weights,
 				      struct gconv_dev_model **out,
 				      char *err, size_t errlen);
+/*
+ * The same with the caller's @arena (NULL: a new one): a writable buffer
+ * in @ctx of at least the layout's arena_size bytes, e.g. another
+ * context's arena imported with gconv_buf_import(), so that a model can
+ * move to another device and keep the I/O buffer its users map.  The
+ * arena stays the caller's: gconv_dev_model_free() leaves it.
+ */
+GCONV_EXPORT int gconv_dev_model_place(struct gconv_ctx *ctx,
+				       const struct gconv_model *m,
+				       struct gconv_buf *weights,
+				       struct gconv_buf *arena,
+				       struct gconv_dev_model **out,
+				       char *err, size_t errlen);
 GCONV_EXPORT void gconv_dev_model_free(struct gconv_dev_model *dm);
 GCONV_EXPORT struct gconv_buf *
 gconv_dev_model_weights(struct gconv_dev_model *dm);
@@ -213,6 +233,33 @@ GCONV_EXPORT int gconv_dev_model_run(struct gconv_dev_model *dm,
 				     int64_t timeout_ns,
 				     struct gconv_job_result *res, char *err,
 				     size_t errlen);
+
+/*
+ * Segments: the model's chain cut into jobs of at most @gconvs descriptors
+ * each (0, or at least the chain's length: one segment, the chain
+ * itself), run in order with gconv_dev_model_run_segment() so that a
+ * caller can stop, or run something else, between two of them (gconvd's
+ * cancel and preemption).  A chain's GCONVs communicate only through
+ * memory, so running its segments in order computes what the chain does.
+ * Makes a buffer in the model's context of a header per segment plus the
+ * descriptors; calling it again replaces the segments.
+ */
+GCONV_EXPORT int gconv_dev_model_segment(struct gconv_dev_model *dm,
+					 uint32_t gconvs, char *err,
+					 size_t errlen);
+GCONV_EXPORT uint32_t
+gconv_dev_model_num_segments(const struct gconv_dev_model *dm);
+/*
+ * Run segment @seg as one job, like gconv_dev_model_run(); a fault's
+ * descriptor (res->info for MMU_FAULT and DMA_ERROR) is counted in the
+ * whole chain.
+ */
+GCONV_EXPORT int gconv_dev_model_run_segment(struct gconv_dev_model *dm,
+					     uint32_t seg,
+					     enum gconv_priority prio,
+					     int64_t timeout_ns,
+					     struct gconv_job_result *res,
+					     char *err, size_t errlen);
 
 /*
  * Relocate a chain in place: every operand the descriptors use that lies
