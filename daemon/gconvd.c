@@ -65,10 +65,46 @@
 #define SNDBUF_BYTES	   (1 << 20)
 #define PASS_SCALE	   1024 /* virtual time: device ns * PASS_SCALE / weight */
 #define FIRST_GUESS_NS	   1000000 /* a model's run time before it has run */
+#define MAX_DEVICES	   16
+#define MIN_EST_NS	   1000 /* the least a request is charged up front */
 
 struct conn;
 struct instance;
 struct tenant;
+
+/*
+ * A device gconvd runs on (--device, in order).  Instances are placed on
+ * the working device with the least work, then the fewest bytes placed;
+ * one that fails device-errors jobs in a row is taken out and its
+ * instances move to the others when they next run.
+ */
+struct device {
+	unsigned int index;
+	const char *spec;
+	struct gconv_dev *dev;
+	struct gconv_ctx *shared; /* the models' weights; g.shared_lock */
+	/* under g.lock */
+	bool failed;
+	uint32_t errors;     /* device errors in a row */
+	uint64_t running_ns; /* estimated run time of what runs on it now */
+	uint64_t placed;     /* bytes of the instances on it */
+	uint64_t jobs, device_errors, retries, moved_in;
+};
+
+/*
+ * A model compiled for @rows requests at once (dynamic batching), placed
+ * in a context of its own on one device.  Used by one worker at a time.
+ */
+struct batch_model {
+	struct batch_model *next;
+	uint32_t rows;
+	bool busy;   /* a worker has it; g.lock */
+	bool broken; /* it cannot batch this model: never again */
+	struct gconv_model *model;
+	struct device *dev; /* where it is placed; NULL: not yet */
+	struct gconv_ctx *ctx;
+	struct gconv_dev_model *dm;
+};
 
 /* A compiled model, shared by every instance of the same file. */
 struct model_entry {
@@ -77,10 +113,14 @@ struct model_entry {
 	uint64_t size;
 	struct gconv_model *model;
 	struct gconv_model_layout layout;
-	struct gconv_buf *weights; /* in g.shared; NULL: no weights */
-	int weights_fd;		   /* its export, or -1 */
-	unsigned int refs;	   /* instances and loads; under g.lock */
-	uint64_t avg_ns;	   /* recent run time on the device; g.lock */
+	/* its weights on each device: made when first placed there */
+	struct gconv_buf *weights[MAX_DEVICES]; /* g.shared_lock */
+	int weights_fd[MAX_DEVICES];		/* their exports, or -1 */
+	unsigned int refs; /* instances and loads; under g.lock */
+	uint64_t avg_ns;   /* recent run time on the device; g.lock */
+	/* batching (g.lock): the ONNX file, kept to compile batches from */
+	void *src;
+	struct batch_model *batches;
 };
 
 enum work_kind { WORK_LOAD, WORK_INFER };
@@ -101,9 +141,15 @@ struct work {
 	uint64_t deadline; /* CLOCK_MONOTONIC ns; 0: none */
 	/* INFER */
 	struct instance *inst;
-	uint64_t est_ns;	  /* run time charged when it started */
+	uint64_t est_ns;	  /* run time charged when it (re)started */
+	struct device *est_dev;	  /* the device est_ns was counted on */
 	enum gconv_priority prio; /* set when it starts */
 	uint64_t t_queued, t_start, t_end; /* CLOCK_MONOTONIC ns */
+	uint64_t used_ns;	 /* run time so far (it may run in parts) */
+	uint32_t next_seg;	 /* the segment to run next (preemption) */
+	bool retried;		 /* it ran again after a device error */
+	struct work *batch_next; /* the other requests of its batch */
+	struct batch_model *bm;	 /* the batch's model (the first request) */
 	int rc;
 	struct gconv_job_result res;
 	/* LOAD: in */
@@ -111,8 +157,10 @@ struct work {
 	uint64_t size;
 	uint32_t format;
 	char name[GCONVD_NAME_LEN];
+	bool keep_src; /* the policy batches this model */
 	/* LOAD: out */
 	struct model_entry *me; /* a reference, or NULL */
+	struct device *dev;
 	struct gconv_ctx *ctx;
 	struct gconv_buf *weights; /* imported into ctx */
 	struct gconv_dev_model *dm;
@@ -133,6 +181,7 @@ struct tenant {
 	struct work *q_head, *q_tail;
 	uint32_t queued, in_flight;
 	uint64_t pass; /* virtual time: device time used / weight */
+	bool skip;     /* pick_work(): its first request waits for a batch */
 	/* the loop's */
 	uint32_t clients, models;
 	uint64_t memory;
@@ -143,11 +192,20 @@ struct tenant {
 struct instance {
 	struct instance *next;
 	uint32_t id;
+	char name[GCONVD_NAME_LEN];
 	struct conn *conn;
 	struct model_entry *me;
+	/* the device and what is on it: changed by the worker running its
+	 * request when it moves to another device */
+	struct device *dev;
 	struct gconv_ctx *ctx;
 	struct gconv_buf *weights;
 	struct gconv_dev_model *dm;
+	uint32_t segment; /* GCONVs per segment dm has; UINT32_MAX: none */
+	uint64_t placed;  /* bytes counted in dev->placed */
+	/* batching, from the policy (g.lock) */
+	uint32_t max_batch;
+	uint64_t batch_delay_ns;
 	uint64_t charge;      /* bytes charged to the tenant */
 	bool weights_charged; /* the charge includes the weights */
 	struct work *pending; /* queued or running INFER */
@@ -175,7 +233,8 @@ struct conn {
 
 static struct {
 	/* options */
-	const char *backend;
+	const char *specs[MAX_DEVICES];
+	unsigned int nspecs;
 	const char *socket_path;
 	const char *policy_path;
 	bool foreground, verbose;
@@ -184,9 +243,9 @@ static struct {
 
 	sd_event *ev;
 	struct policy *policy;
-	struct gconv_dev *dev;
-	struct gconv_ctx *shared; /* holds the models' weights */
-	pthread_mutex_t shared_lock;
+	struct device devs[MAX_DEVICES];
+	unsigned int ndevs;
+	pthread_mutex_t shared_lock; /* the devices' shared contexts */
 	int listen_fd;
 	bool own_socket; /* unlink it at exit */
 	sd_event_source *listen_src;
@@ -203,6 +262,10 @@ static struct {
 	struct work *load_head, *load_tail;
 	struct work *done_head, *done_tail;
 	uint64_t vtime;
+	uint32_t segment;	   /* the policy's, for the workers */
+	uint32_t device_errors;	   /* the policy's, for the workers */
+	unsigned int idle;	   /* workers waiting for work */
+	uint64_t batches, batched; /* batches run, and requests in them */
 	bool quit;
 	pthread_t workers[MAX_WORKERS];
 	unsigned int started;
@@ -211,7 +274,6 @@ static struct {
 	sd_event_source *deadline_src; /* the earliest queued deadline */
 	uint64_t deadline_armed;       /* when it fires (ns); 0: off */
 } g = {
-	.backend = "cpu",
 	.socket_path = GCONVD_DEFAULT_SOCKET,
 	.nworkers = 2,
 	.job_timeout_ns = 120000ll * 1000000,
@@ -280,17 +342,83 @@ static struct model_entry *cache_find(uint64_t hash, uint64_t size)
 /* Free an entry no longer in the cache. */
 static void model_entry_free(struct model_entry *me)
 {
+	struct batch_model *bm;
+	unsigned int i;
+
 	if (!me)
 		return;
-	if (me->weights_fd >= 0)
-		close(me->weights_fd);
-	if (me->weights) {
-		pthread_mutex_lock(&g.shared_lock);
-		gconv_buf_free(me->weights);
-		pthread_mutex_unlock(&g.shared_lock);
+	pthread_mutex_lock(&g.shared_lock);
+	for (i = 0; i < MAX_DEVICES; i++) {
+		if (me->weights_fd[i] >= 0)
+			close(me->weights_fd[i]);
+		if (me->weights[i]) {
+			gconv_buf_free(me->weights[i]);
+			pthread_mutex_lock(&g.lock);
+			g.devs[i].placed -= me->layout.weights_size;
+			pthread_mutex_unlock(&g.lock);
+		}
 	}
+	pthread_mutex_unlock(&g.shared_lock);
+	while ((bm = me->batches)) {
+		me->batches = bm->next;
+		gconv_dev_model_free(bm->dm);
+		gconv_ctx_free(bm->ctx);
+		gconv_model_free(bm->model);
+		free(bm);
+	}
+	free(me->src);
 	gconv_model_free(me->model);
 	free(me);
+}
+
+/*
+ * The export of @me's weights on @d (made on first use; the entry keeps
+ * it): -1 with no error if the model has no weights, or -errno.
+ */
+static int entry_weights(struct model_entry *me, struct device *d, int *fd,
+			 char *err, size_t errlen)
+{
+	bool made = false;
+	char msg[400];
+	int ret = 0;
+
+	*fd = -1;
+	if (!me->layout.weights_size)
+		return 0;
+	pthread_mutex_lock(&g.shared_lock);
+	if (me->weights_fd[d->index] < 0) {
+		struct gconv_buf *b = NULL;
+
+		ret = gconv_buf_alloc(d->shared, me->layout.weights_size,
+				      GCONV_BUF_READ_ONLY, &b, msg,
+				      sizeof(msg));
+		if (!ret) {
+			memcpy(gconv_buf_map(b), gconv_model_weights(me->model),
+			       me->layout.weights_size);
+			ret = gconv_buf_export(b, &me->weights_fd[d->index]);
+			if (ret) {
+				snprintf(msg, sizeof(msg), "export: %s",
+					 strerror(-ret));
+				gconv_buf_free(b);
+			} else {
+				me->weights[d->index] = b;
+				made = true;
+			}
+		}
+		if (ret)
+			snprintf(err, errlen,
+				 "the shared weights buffer on %s: %s", d->spec,
+				 msg);
+	}
+	*fd = me->weights_fd[d->index];
+	pthread_mutex_unlock(&g.shared_lock);
+	if (made) {
+		/* one copy per device, whatever the instances */
+		pthread_mutex_lock(&g.lock);
+		d->placed += me->layout.weights_size;
+		pthread_mutex_unlock(&g.lock);
+	}
+	return ret;
 }
 
 static void model_entry_put(struct model_entry *me)
@@ -314,6 +442,85 @@ static void model_entry_put(struct model_entry *me)
 	model_entry_free(me);
 }
 
+/* ---- devices (under g.lock) ------------------------------------------- */
+
+/* Estimated run time of the queued requests of instances on @d. */
+static uint64_t queued_ns(const struct device *d)
+{
+	const struct tenant *t;
+	const struct work *w;
+	uint64_t ns = 0;
+
+	for (t = g.tenants; t; t = t->next)
+		for (w = t->q_head; w; w = w->next)
+			if (w->inst->dev == d)
+				ns += w->inst->me->avg_ns ? w->inst->me->avg_ns
+							  : FIRST_GUESS_NS;
+	return ns;
+}
+
+/*
+ * Where to place a model: the working device (other than @not) with the
+ * least work queued and running on it, then the fewest bytes placed on
+ * it (device memory is what instances take), then the lowest index.
+ */
+static struct device *pick_device(const struct device * not )
+{
+	struct device *best = NULL;
+	uint64_t best_ns = 0, ns;
+	unsigned int i;
+
+	for (i = 0; i < g.ndevs; i++) {
+		struct device *d = &g.devs[i];
+
+		if (d->failed || d == not )
+			continue;
+		ns = d->running_ns + queued_ns(d);
+		if (!best || ns < best_ns ||
+		    (ns == best_ns && d->placed < best->placed)) {
+			best = d;
+			best_ns = ns;
+		}
+	}
+	return best;
+}
+
+/* Whether a job's end says the device failed, rather than the request. */
+static bool device_fault(int rc, const struct gconv_job_result *res)
+{
+	if (rc == -EIO) {
+		switch (res->status) {
+		case GCONV_JOB_TIMEOUT:
+		case GCONV_JOB_ABORTED:
+		case GCONV_JOB_ERROR:
+		case GCONV_JOB_BAD_COMPLETION:
+		case GCONV_JOB_DMA_ERROR:
+			return true;
+		default:
+			return false;
+		}
+	}
+	return rc == -ENODEV || rc == -ETIME || rc == -ENXIO;
+}
+
+/* Count @jobs that ran on @d, the last of which ended in @fault or not
+ * (g.lock held). */
+static void device_count(struct device *d, unsigned int jobs, bool fault)
+{
+	d->jobs += jobs;
+	if (!fault) {
+		d->errors = 0;
+		return;
+	}
+	d->device_errors++;
+	if (++d->errors >= g.device_errors && !d->failed) {
+		d->failed = true;
+		logmsg("device %u (%s) is taken out after %u device errors "
+		       "in a row; its models move to the other devices",
+		       d->index, d->spec, d->errors);
+	}
+}
+
 /* ---- workers ----------------------------------------------------------- */
 
 static enum gconv_priority device_priority(enum tenant_priority p)
@@ -332,7 +539,7 @@ static enum gconv_priority device_priority(enum tenant_priority p)
  * Virtual-time fair queueing (docs/scheduling.md): a tenant's pass grows
  * by the device time its requests use, divided by its weight.  A request
  * is charged its model's recent run time when it starts, and the
- * difference when it ends.
+ * difference when it ends (or stops for a higher priority).
  */
 static void charge(struct tenant *t, uint64_t ns, bool add)
 {
@@ -356,11 +563,6 @@ static uint64_t virtual_now(void)
 	return v == UINT64_MAX ? g.vtime : v;
 }
 
-/*
- * The next item to run (under g.lock): loads first (they are rare and a
- * client waits for each), then the tenant allowed to run one more request
- * with the highest priority class and, within it, the smallest pass.
- */
 /* Put @w on the done list (g.lock held) and wake the loop. */
 static void work_done_locked(struct work *w)
 {
@@ -374,23 +576,128 @@ static void work_done_locked(struct work *w)
 	wake_loop();
 }
 
-/* Take @t's first request off its queue (g.lock held). */
-static struct work *dequeue(struct tenant *t)
+/* Take @w off @t's queue (g.lock held); false if it is not there. */
+static bool queue_remove(struct tenant *t, struct work *w)
 {
-	struct work *w = t->q_head;
+	struct work **pp, *prev = NULL;
 
-	t->q_head = w->next;
-	if (!t->q_head)
-		t->q_tail = NULL;
-	t->queued--;
-	return w;
+	for (pp = &t->q_head; *pp; prev = *pp, pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			if (t->q_tail == w)
+				t->q_tail = prev;
+			t->queued--;
+			w->next = NULL;
+			return true;
+		}
+	}
+	return false;
 }
 
-static struct work *pick_work(void)
+/* Start @w, off its tenant's queue (g.lock held): count and charge it. */
+static void start_locked(struct work *w)
 {
+	struct tenant *t = w->tenant;
+	uint64_t avg =
+		w->inst->me->avg_ns ? w->inst->me->avg_ns : FIRST_GUESS_NS;
+
+	t->in_flight++;
+	w->state = WORK_RUNNING;
+	w->prio = device_priority(t->priority);
+	/* what is left of it, if it ran before */
+	w->est_ns =
+		avg > w->used_ns + MIN_EST_NS ? avg - w->used_ns : MIN_EST_NS;
+	w->est_dev = w->inst->dev;
+	w->est_dev->running_ns += w->est_ns;
+	charge(t, w->est_ns, true);
+	if (t->pass > g.vtime)
+		g.vtime = t->pass;
+}
+
+/*
+ * @w stopped after running @ns (g.lock held): it no longer counts as
+ * running, and its tenant is charged what it used instead of the estimate.
+ */
+static void stop_locked(struct work *w, uint64_t ns)
+{
+	struct tenant *t = w->tenant;
+
+	t->in_flight--;
+	w->est_dev->running_ns -= w->est_ns;
+	charge(t, ns > w->est_ns ? ns - w->est_ns : w->est_ns - ns,
+	       ns > w->est_ns);
+	/* a tenant below max_in_flight again may have work waiting */
+	pthread_cond_broadcast(&g.cond);
+}
+
+/* Requests of @w's model, @w first, that could run with it as a batch. */
+static unsigned int batch_gather(struct work *w, struct work **list,
+				 unsigned int max)
+{
+	struct model_entry *me = w->inst->me;
+	uint64_t now = now_ns();
+	unsigned int n = 1;
+	struct tenant *t;
+	struct work *x;
+
+	list[0] = w;
+	for (t = g.tenants; t && n < max; t = t->next) {
+		uint32_t room;
+
+		if (t->priority != w->tenant->priority ||
+		    t->in_flight >= t->max_in_flight)
+			continue;
+		room = t->max_in_flight - t->in_flight - (t == w->tenant);
+		for (x = t->q_head; x && n < max && room; x = x->next) {
+			if (x == w || x->inst->me != me || x->next_seg ||
+			    (x->deadline && now >= x->deadline))
+				continue;
+			list[n++] = x;
+			room--;
+		}
+	}
+	return n;
+}
+
+/* The batch model of @me for @rows requests (g.lock held); NULL: busy. */
+static struct batch_model *batch_claim(struct model_entry *me, uint32_t rows)
+{
+	struct batch_model *bm;
+
+	for (bm = me->batches; bm; bm = bm->next)
+		if (bm->rows == rows)
+			break;
+	if (!bm) {
+		bm = calloc(1, sizeof(*bm));
+		if (!bm)
+			return NULL;
+		bm->rows = rows;
+		bm->next = me->batches;
+		me->batches = bm;
+	}
+	if (bm->busy || bm->broken)
+		return NULL;
+	bm->busy = true;
+	return bm;
+}
+
+/*
+ * The next item to run (under g.lock): loads first (they are rare and a
+ * client waits for each), then the tenant allowed to run one more request
+ * with the highest priority class and, within it, the smallest pass.  A
+ * request of a batched model waits, up to its batch-delay, for enough
+ * others to fill a batch; then as many as there are run as one job.  If
+ * nothing can run yet, *@wake is when a waiting batch is due (0: never).
+ */
+static struct work *pick_work(uint64_t *wake)
+{
+	struct work *list[POLICY_MAX_BATCH];
 	struct tenant *t, *best;
 	struct work *w;
+	uint64_t now;
+	unsigned int n, i;
 
+	*wake = 0;
 	if (g.load_head) {
 		w = g.load_head;
 		g.load_head = w->next;
@@ -398,10 +705,12 @@ static struct work *pick_work(void)
 			g.load_tail = NULL;
 		return w;
 	}
+	for (t = g.tenants; t; t = t->next)
+		t->skip = false;
 again:
 	best = NULL;
 	for (t = g.tenants; t; t = t->next) {
-		if (!t->q_head || t->in_flight >= t->max_in_flight)
+		if (!t->q_head || t->skip || t->in_flight >= t->max_in_flight)
 			continue;
 		if (!best || t->priority > best->priority ||
 		    (t->priority == best->priority && t->pass < best->pass))
@@ -409,19 +718,44 @@ again:
 	}
 	if (!best)
 		return NULL;
-	w = dequeue(best);
-	if (w->deadline && now_ns() >= w->deadline) {
+	w = best->q_head;
+	now = now_ns();
+	if (w->deadline && now >= w->deadline) {
 		/* too late to start: answered by the loop, never run */
+		queue_remove(best, w);
 		w->expired = true;
 		work_done_locked(w);
 		goto again;
 	}
-	best->in_flight++;
-	w->prio = device_priority(best->priority);
-	w->est_ns = w->inst->me->avg_ns ? w->inst->me->avg_ns : FIRST_GUESS_NS;
-	charge(best, w->est_ns, true);
-	if (best->pass > g.vtime)
-		g.vtime = best->pass;
+	if (w->inst->max_batch > 1 && !w->next_seg) {
+		uint32_t max = w->inst->max_batch, rows = 2;
+
+		n = batch_gather(w, list, max);
+		if (n < max && now < w->t_queued + w->inst->batch_delay_ns) {
+			/* wait for more, and run something else meanwhile */
+			uint64_t due = w->t_queued + w->inst->batch_delay_ns;
+
+			if (!*wake || due < *wake)
+				*wake = due;
+			best->skip = true;
+			goto again;
+		}
+		while (rows < n)
+			rows *= 2;
+		if (rows > max)
+			rows = max;
+		if (n > 1 && (w->bm = batch_claim(w->inst->me, rows))) {
+			for (i = 0; i < n; i++) {
+				queue_remove(list[i]->tenant, list[i]);
+				list[i]->batch_next =
+					i + 1 < n ? list[i + 1] : NULL;
+				start_locked(list[i]);
+			}
+			return w;
+		}
+	}
+	queue_remove(best, w);
+	start_locked(w);
 	return w;
 }
 
@@ -461,13 +795,21 @@ static int read_model(struct work *w, void **out)
 	return 0;
 }
 
-/* Compile or load @buf; a new cache entry with its shared weights. */
+static bool is_gcm(const struct work *w, const void *buf)
+{
+	return w->format == GCONVD_FORMAT_GCM ||
+	       (w->format == GCONVD_FORMAT_AUTO && w->size >= 8 &&
+		!memcmp(buf, "GCONVGCM", 8));
+}
+
+/* Compile or load @buf: a new cache entry. */
 static int make_entry(struct work *w, const void *buf, uint64_t hash,
 		      struct model_entry **out)
 {
 	struct model_entry *me;
 	char msg[400];
-	bool gcm;
+	bool gcm = is_gcm(w, buf);
+	unsigned int i;
 	int ret;
 
 	me = calloc(1, sizeof(*me));
@@ -478,11 +820,9 @@ static int make_entry(struct work *w, const void *buf, uint64_t hash,
 	}
 	me->hash = hash;
 	me->size = w->size;
-	me->weights_fd = -1;
+	for (i = 0; i < MAX_DEVICES; i++)
+		me->weights_fd[i] = -1;
 	me->refs = 1;
-	gcm = w->format == GCONVD_FORMAT_GCM ||
-	      (w->format == GCONVD_FORMAT_AUTO && w->size >= 8 &&
-	       !memcmp(buf, "GCONVGCM", 8));
 	if (gcm)
 		ret = gconv_model_load(buf, w->size, &me->model, msg,
 				       sizeof(msg));
@@ -498,32 +838,65 @@ static int make_entry(struct work *w, const void *buf, uint64_t hash,
 		return ret;
 	}
 	gconv_model_layout(me->model, &me->layout);
-	if (me->layout.weights_size) {
-		pthread_mutex_lock(&g.shared_lock);
-		ret = gconv_buf_alloc(g.shared, me->layout.weights_size,
-				      GCONV_BUF_READ_ONLY, &me->weights, msg,
-				      sizeof(msg));
-		if (!ret) {
-			memcpy(gconv_buf_map(me->weights),
-			       gconv_model_weights(me->model),
-			       me->layout.weights_size);
-			ret = gconv_buf_export(me->weights, &me->weights_fd);
-			if (ret)
-				snprintf(msg, sizeof(msg), "export: %s",
-					 strerror(-ret));
-		}
-		pthread_mutex_unlock(&g.shared_lock);
-		if (ret) {
-			snprintf(w->err, sizeof(w->err),
-				 "the shared weights buffer: %s", msg);
-			w->code = ret == -ENOMEM ? GCONVD_E_NOMEM
-						 : GCONVD_E_DEVICE;
-			model_entry_free(me);
-			return ret;
-		}
-	}
 	*out = me;
 	return 0;
+}
+
+/*
+ * Place @me in a new context on @d, on @arena (an fd to import) or a new
+ * one.  On failure, *@ctx is NULL and @err says why.
+ */
+static int place(struct model_entry *me, struct device *d, int arena_fd,
+		 struct gconv_ctx **ctx, struct gconv_buf **weights,
+		 struct gconv_dev_model **dm, char *err, size_t errlen)
+{
+	struct gconv_buf *arena = NULL;
+	char msg[400];
+	int ret, fd;
+
+	*weights = NULL;
+	*dm = NULL;
+	ret = gconv_ctx_create(d->dev, ctx, msg, sizeof(msg));
+	if (ret) {
+		snprintf(err, errlen, "a device context on %s: %s", d->spec,
+			 msg);
+		return ret;
+	}
+	ret = entry_weights(me, d, &fd, err, errlen);
+	if (ret)
+		goto fail;
+	if (fd >= 0) {
+		ret = gconv_buf_import(*ctx, fd, GCONV_BUF_READ_ONLY, weights,
+				       msg, sizeof(msg));
+		if (ret) {
+			snprintf(err, errlen,
+				 "importing the shared weights: %s", msg);
+			goto fail;
+		}
+	}
+	if (arena_fd >= 0) {
+		ret = gconv_buf_import(*ctx, arena_fd, 0, &arena, msg,
+				       sizeof(msg));
+		if (ret) {
+			snprintf(err, errlen,
+				 "importing the I/O buffer on %s: %s", d->spec,
+				 msg);
+			goto fail;
+		}
+	}
+	ret = gconv_dev_model_place(*ctx, me->model, *weights, arena, dm, msg,
+				    sizeof(msg));
+	if (ret) {
+		snprintf(err, errlen, "placing the model on %s: %s", d->spec,
+			 msg);
+		goto fail;
+	}
+	return 0;
+fail:
+	gconv_ctx_free(*ctx); /* and what was imported */
+	*ctx = NULL;
+	*weights = NULL;
+	return ret;
 }
 
 /* LOAD in a worker: read, find or compile, place in a new context. */
@@ -531,7 +904,6 @@ static void run_load(struct work *w)
 {
 	struct model_entry *me, *other;
 	void *buf = NULL;
-	char msg[400];
 	uint64_t hash;
 	int ret;
 
@@ -570,29 +942,27 @@ static void run_load(struct work *w)
 			me = other;
 		}
 	}
-	free(buf);
 	w->me = me;
+	/* a batched ONNX model: keep the file to compile batches from */
+	pthread_mutex_lock(&g.lock);
+	if (w->keep_src && !me->src && !is_gcm(w, buf)) {
+		me->src = buf;
+		buf = NULL;
+	}
+	w->dev = pick_device(NULL);
+	pthread_mutex_unlock(&g.lock);
+	free(buf);
 
 	w->code = GCONVD_E_DEVICE;
-	ret = gconv_ctx_create(g.dev, &w->ctx, msg, sizeof(msg));
-	if (ret) {
-		snprintf(w->err, sizeof(w->err), "a device context: %s", msg);
+	if (!w->dev) {
+		snprintf(w->err, sizeof(w->err),
+			 "no working device: every device was taken out "
+			 "after device errors");
 		return;
 	}
-	if (me->weights_fd >= 0) {
-		ret = gconv_buf_import(w->ctx, me->weights_fd,
-				       GCONV_BUF_READ_ONLY, &w->weights, msg,
-				       sizeof(msg));
-		if (ret) {
-			snprintf(w->err, sizeof(w->err),
-				 "importing the shared weights: %s", msg);
-			return;
-		}
-	}
-	ret = gconv_dev_model_load(w->ctx, me->model, w->weights, &w->dm, msg,
-				   sizeof(msg));
+	ret = place(me, w->dev, -1, &w->ctx, &w->weights, &w->dm, w->err,
+		    sizeof(w->err));
 	if (ret) {
-		snprintf(w->err, sizeof(w->err), "placing the model: %s", msg);
 		if (ret == -ENOMEM)
 			w->code = GCONVD_E_NOMEM;
 		return;
@@ -600,53 +970,399 @@ static void run_load(struct work *w)
 	w->code = 0;
 }
 
-static void run_infer(struct work *w)
+/*
+ * Move @w's instance off its failed device, keeping its I/O buffer (the
+ * worker running @w owns the instance).  0, or -errno with w->err set.
+ */
+static int migrate(struct work *w)
 {
+	struct instance *inst = w->inst;
+	struct device *from = inst->dev, *to;
+	struct gconv_dev_model *dm;
+	struct gconv_buf *weights;
+	struct gconv_ctx *ctx;
+	char msg[400];
+	int fd, ret;
+
+	pthread_mutex_lock(&g.lock);
+	to = pick_device(from);
+	pthread_mutex_unlock(&g.lock);
+	if (!to) {
+		snprintf(w->err, sizeof(w->err),
+			 "no working device: %s was taken out after device "
+			 "errors and no other device works",
+			 from->spec);
+		return -ENODEV;
+	}
+	ret = gconv_buf_export(gconv_dev_model_arena(inst->dm), &fd);
+	if (ret) {
+		snprintf(w->err, sizeof(w->err),
+			 "moving to %s: exporting the I/O buffer: %s", to->spec,
+			 strerror(-ret));
+		return ret;
+	}
+	ret = place(inst->me, to, fd, &ctx, &weights, &dm, msg, sizeof(msg));
+	close(fd);
+	if (ret) {
+		snprintf(w->err, sizeof(w->err), "moving to %s: %s", to->spec,
+			 msg);
+		return ret;
+	}
+	gconv_dev_model_free(inst->dm);
+	gconv_ctx_free(inst->ctx);
+	inst->ctx = ctx;
+	inst->weights = weights;
+	inst->dm = dm;
+	inst->segment = UINT32_MAX;
+	pthread_mutex_lock(&g.lock);
+	from->placed -= inst->placed;
+	to->placed += inst->placed;
+	to->moved_in++;
+	inst->dev = to;
+	pthread_mutex_unlock(&g.lock);
+	vlog("model %u ('%s') moved from %s to %s", inst->id, inst->name,
+	     from->spec, to->spec);
+	return 0;
+}
+
+/*
+ * Whether @w should stop at this GCONV boundary for a request of a higher
+ * priority class that no idle worker will take (g.lock held).
+ */
+static bool should_yield(const struct work *w)
+{
+	const struct tenant *t;
+
+	if (g.idle)
+		return false;
+	for (t = g.tenants; t; t = t->next)
+		if (t->priority > w->tenant->priority && t->q_head &&
+		    t->in_flight < t->max_in_flight)
+			return true;
+	return false;
+}
+
+/*
+ * Run @w's instance from its next segment on: until it ends, fails, is
+ * cancelled, or yields to a higher priority.  A device error is retried
+ * once (on another device if its own was taken out).  Returns true if @w
+ * yielded (it is queued again).
+ */
+static bool run_infer(struct work *w)
+{
+	struct instance *inst = w->inst;
+	uint32_t segment, nseg, s;
+	unsigned int jobs;
+	bool stop = false, yield = false, fault;
+	uint64_t t0, ran = 0;
 	char msg[256];
 
-	w->t_start = now_ns();
-	w->rc = gconv_dev_model_run(w->inst->dm, w->prio, g.job_timeout_ns,
-				    &w->res, msg, sizeof(msg));
+	if (!w->t_start)
+		w->t_start = now_ns();
+again:
+	w->rc = 0;
+	memset(&w->res, 0, sizeof(w->res));
+	pthread_mutex_lock(&g.lock);
+	segment = g.segment;
+	fault = inst->dev->failed;
+	pthread_mutex_unlock(&g.lock);
+	if (fault) {
+		w->rc = migrate(w);
+		if (w->rc)
+			goto out;
+		w->next_seg = 0;
+	}
+	if (inst->segment != segment) {
+		w->rc = gconv_dev_model_segment(inst->dm, segment, msg,
+						sizeof(msg));
+		if (w->rc) {
+			snprintf(w->err, sizeof(w->err), "segments: %s", msg);
+			goto out;
+		}
+		inst->segment = segment;
+		w->next_seg = 0; /* segments of another size: start again */
+	}
+	nseg = gconv_dev_model_num_segments(inst->dm);
+	t0 = now_ns();
+	jobs = 0;
+	for (s = w->next_seg; s < nseg && !stop && !yield; s++) {
+		jobs++;
+		w->rc = gconv_dev_model_run_segment(inst->dm, s, w->prio,
+						    g.job_timeout_ns, &w->res,
+						    msg, sizeof(msg));
+		if (w->rc) {
+			snprintf(w->err, sizeof(w->err), "%s", msg);
+			break;
+		}
+		w->next_seg = s + 1;
+		if (s + 1 < nseg) {
+			pthread_mutex_lock(&g.lock);
+			stop = w->canceled;
+			yield = !stop && should_yield(w);
+			pthread_mutex_unlock(&g.lock);
+		}
+	}
+	ran += now_ns() - t0;
+	fault = device_fault(w->rc, &w->res);
+	pthread_mutex_lock(&g.lock);
+	device_count(inst->dev, jobs, fault);
+	if (fault && !w->retried && !w->canceled) {
+		w->retried = true;
+		inst->dev->retries++;
+		pthread_mutex_unlock(&g.lock);
+		vlog("request %u on %s: %s; trying once more", w->seq,
+		     inst->dev->spec, w->err);
+		w->next_seg = 0;
+		goto again;
+	}
+	pthread_mutex_unlock(&g.lock);
+out:
+	w->used_ns += ran;
+	pthread_mutex_lock(&g.lock);
+	stop_locked(w, ran);
+	if (yield) {
+		/* back to the head of its queue, to go on where it stopped */
+		struct tenant *t = w->tenant;
+
+		w->state = WORK_QUEUED;
+		w->next = t->q_head;
+		t->q_head = w;
+		if (!t->q_tail)
+			t->q_tail = w;
+		t->queued++;
+		pthread_mutex_unlock(&g.lock);
+		return true;
+	}
 	w->t_end = now_ns();
-	if (w->rc)
-		snprintf(w->err, sizeof(w->err), "%s", msg);
+	if (!w->rc) {
+		struct model_entry *me = inst->me;
+
+		me->avg_ns = me->avg_ns ? (me->avg_ns * 7 + w->used_ns) / 8
+					: w->used_ns;
+	}
+	work_done_locked(w);
+	pthread_mutex_unlock(&g.lock);
+	return false;
+}
+
+/* Compile and place @bm for @w's model on @w's device, if not yet. */
+static int batch_prepare(struct work *w, struct batch_model *bm)
+{
+	struct model_entry *me = w->inst->me;
+	const struct gconv_compile_opts opts = { .batch = bm->rows };
+	struct gconv_dev_model *dm;
+	struct gconv_ctx *ctx;
+	struct device *d;
+	char msg[400];
+	uint32_t i, n;
+	int ret;
+
+	if (!bm->model) {
+		pthread_mutex_lock(&g.lock);
+		if (!me->src) {
+			pthread_mutex_unlock(&g.lock);
+			logmsg("model '%s': no batching (a .gcm, or loaded "
+			       "before the policy batched it)",
+			       w->inst->name);
+			return -EINVAL;
+		}
+		pthread_mutex_unlock(&g.lock);
+		/* me->src stays until the entry goes: it holds a reference */
+		ret = gconv_compile_onnx(me->src, me->size, &opts, &bm->model,
+					 msg, sizeof(msg));
+		if (ret) {
+			logmsg("model '%s': no batching: %s", w->inst->name,
+			       msg);
+			return ret;
+		}
+		/* the rows must be the batch-1 tensors, one after another */
+		n = gconv_model_num_inputs(me->model);
+		if (n != gconv_model_num_inputs(bm->model) ||
+		    gconv_model_num_outputs(me->model) !=
+			    gconv_model_num_outputs(bm->model))
+			goto mismatch;
+		n += gconv_model_num_outputs(me->model);
+		for (i = 0; i < n; i++) {
+			uint32_t nin = gconv_model_num_inputs(me->model);
+			const struct gconv_tensor_info *a, *b;
+
+			a = i < nin ? gconv_model_input(me->model, i)
+				    : gconv_model_output(me->model, i - nin);
+			b = i < nin ? gconv_model_input(bm->model, i)
+				    : gconv_model_output(bm->model, i - nin);
+			if (strcmp(a->name, b->name) || !a->ndim ||
+			    a->dims[0] != 1 || b->elems != a->elems * bm->rows)
+				goto mismatch;
+		}
+	}
+	if (bm->dev && !bm->dev->failed)
+		return 0;
+	pthread_mutex_lock(&g.lock);
+	d = w->inst->dev->failed ? pick_device(NULL) : w->inst->dev;
+	pthread_mutex_unlock(&g.lock);
+	if (!d)
+		return -ENODEV;
+	ret = gconv_ctx_create(d->dev, &ctx, msg, sizeof(msg));
+	if (!ret) {
+		ret = gconv_dev_model_load(ctx, bm->model, NULL, &dm, msg,
+					   sizeof(msg));
+		if (ret)
+			gconv_ctx_free(ctx);
+	}
+	if (ret) {
+		logmsg("model '%s': placing a batch of %u on %s: %s",
+		       w->inst->name, bm->rows, d->spec, msg);
+		return ret;
+	}
+	gconv_dev_model_free(bm->dm);
+	gconv_ctx_free(bm->ctx);
+	bm->ctx = ctx;
+	bm->dm = dm;
+	bm->dev = d;
+	return 0;
+mismatch:
+	logmsg("model '%s': no batching: its tensors do not split into rows "
+	       "of the batch-1 model",
+	       w->inst->name);
+	gconv_model_free(bm->model);
+	bm->model = NULL;
+	return -EINVAL;
+}
+
+/*
+ * Run the batch @w leads: each request's inputs into its row, one job,
+ * each row of the outputs back to its request.  If the batch cannot run,
+ * every request runs alone instead (which also retries a device error).
+ */
+static void run_batch(struct work *w)
+{
+	struct batch_model *bm = w->bm;
+	struct model_entry *me = w->inst->me;
+	uint32_t nin = gconv_model_num_inputs(me->model);
+	uint32_t nout = gconv_model_num_outputs(me->model);
+	struct gconv_job_result res = { 0 };
+	struct work *x, *next;
+	uint64_t t0, ns;
+	unsigned int n = 0;
+	uint32_t i, row;
+	char msg[256];
+	bool fault;
+	int ret;
+
+	w->bm = NULL; /* if it runs alone and yields, it comes back alone */
+	for (x = w; x; x = x->batch_next)
+		n++;
+	ret = batch_prepare(w, bm);
+	if (ret) {
+		pthread_mutex_lock(&g.lock);
+		if (ret != -ENODEV)
+			bm->broken = true;
+		bm->busy = false;
+		pthread_mutex_unlock(&g.lock);
+		goto alone;
+	}
+	for (x = w, row = 0; x; x = x->batch_next, row++) {
+		for (i = 0; i < nin; i++) {
+			const struct gconv_tensor_info *ti =
+				gconv_model_input(me->model, i);
+
+			memcpy(gconv_dev_model_input(bm->dm, i) +
+				       row * ti->elems,
+			       gconv_dev_model_input(x->inst->dm, i),
+			       ti->elems * sizeof(float));
+		}
+		x->t_start = now_ns();
+	}
+	t0 = now_ns();
+	ret = gconv_dev_model_run(bm->dm, w->prio, g.job_timeout_ns, &res, msg,
+				  sizeof(msg));
+	ns = now_ns() - t0;
+	fault = device_fault(ret, &res);
+	pthread_mutex_lock(&g.lock);
+	device_count(bm->dev, 1, fault);
+	bm->busy = false;
+	if (!ret) {
+		g.batches++;
+		g.batched += n;
+	}
+	pthread_mutex_unlock(&g.lock);
+	if (ret && (fault || ret != -EIO)) {
+		vlog("a batch of %u for model '%s': %s; running each alone", n,
+		     w->inst->name, msg);
+		goto alone;
+	}
+	for (x = w, row = 0; x; x = next, row++) {
+		next = x->batch_next;
+		x->batch_next = NULL;
+		x->res = res;
+		x->rc = ret;
+		if (ret)
+			snprintf(x->err, sizeof(x->err), "%s", msg);
+		else
+			for (i = 0; i < nout; i++) {
+				const struct gconv_tensor_info *ti =
+					gconv_model_output(me->model, i);
+
+				memcpy((float *)gconv_dev_model_output(
+					       x->inst->dm, i),
+				       gconv_dev_model_output(bm->dm, i) +
+					       row * ti->elems,
+				       ti->elems * sizeof(float));
+			}
+		x->used_ns = ns / n;
+		pthread_mutex_lock(&g.lock);
+		stop_locked(x, ns / n);
+		x->t_end = now_ns();
+		work_done_locked(x);
+		pthread_mutex_unlock(&g.lock);
+	}
+	return;
+alone:
+	for (x = w; x; x = next) {
+		next = x->batch_next;
+		x->batch_next = NULL;
+		run_infer(x);
+	}
 }
 
 static void *worker_main(void *arg)
 {
 	struct work *w = NULL;
+	uint64_t wake;
 
 	(void)arg;
 	pthread_mutex_lock(&g.lock);
 	for (;;) {
-		while (!g.quit && !(w = pick_work()))
-			pthread_cond_wait(&g.cond, &g.lock);
+		while (!g.quit && !(w = pick_work(&wake))) {
+			g.idle++;
+			if (wake) {
+				struct timespec ts = {
+					.tv_sec = (time_t)(wake / 1000000000),
+					.tv_nsec = (long)(wake % 1000000000),
+				};
+
+				pthread_cond_timedwait(&g.cond, &g.lock, &ts);
+			} else {
+				pthread_cond_wait(&g.cond, &g.lock);
+			}
+			g.idle--;
+		}
 		if (g.quit)
 			break;
 		w->state = WORK_RUNNING;
 		pthread_mutex_unlock(&g.lock);
 
-		if (w->kind == WORK_LOAD)
+		if (w->kind == WORK_LOAD) {
 			run_load(w);
+			pthread_mutex_lock(&g.lock);
+			work_done_locked(w);
+			continue;
+		}
+		if (w->bm)
+			run_batch(w);
 		else
 			run_infer(w);
-
 		pthread_mutex_lock(&g.lock);
-		if (w->kind == WORK_INFER) {
-			uint64_t ns = w->t_end - w->t_start;
-			struct model_entry *me = w->inst->me;
-
-			w->tenant->in_flight--;
-			/* charge what it really used */
-			charge(w->tenant,
-			       ns > w->est_ns ? ns - w->est_ns : w->est_ns - ns,
-			       ns > w->est_ns);
-			me->avg_ns =
-				me->avg_ns ? (me->avg_ns * 7 + ns) / 8 : ns;
-		}
-		work_done_locked(w);
-		/* a tenant below max_in_flight again may have work waiting */
-		pthread_cond_broadcast(&g.cond);
 	}
 	pthread_mutex_unlock(&g.lock);
 	return NULL;
@@ -795,6 +1511,17 @@ static struct instance *tenant_instance(struct tenant *t,
 	return NULL;
 }
 
+/* How the policy batches @inst's model (loop; takes g.lock). */
+static void instance_batching(struct instance *inst, const struct policy *p)
+{
+	const struct model_policy *mp = policy_model(p, inst->name);
+
+	pthread_mutex_lock(&g.lock);
+	inst->max_batch = mp ? mp->max_batch : 1;
+	inst->batch_delay_ns = mp ? mp->batch_delay_ns : 0;
+	pthread_mutex_unlock(&g.lock);
+}
+
 static void instance_free(struct instance *inst)
 {
 	struct tenant *t = inst->conn->tenant;
@@ -810,6 +1537,9 @@ static void instance_free(struct instance *inst)
 	}
 	t->memory -= inst->charge;
 	t->models--;
+	pthread_mutex_lock(&g.lock);
+	inst->dev->placed -= inst->placed;
+	pthread_mutex_unlock(&g.lock);
 	gconv_dev_model_free(inst->dm);
 	gconv_ctx_free(inst->ctx);
 	model_entry_put(inst->me);
@@ -837,30 +1567,22 @@ static void instance_remove(struct instance *inst)
 
 /*
  * Cancel @w: a queued INFER leaves its queue and is answered now (true);
- * a running one is answered when it ends.
+ * a running one stops at the next GCONV segment's end and is answered
+ * then.
  */
 static bool work_cancel(struct work *w)
 {
-	struct work **pp, *prev = NULL;
-	struct tenant *t = w->tenant;
 	bool removed = false;
 
-	w->canceled = true;
-	if (w->kind != WORK_INFER)
+	if (w->kind != WORK_INFER) {
+		w->canceled = true;
 		return false;
-	pthread_mutex_lock(&g.lock);
-	if (w->state == WORK_QUEUED) {
-		for (pp = &t->q_head; *pp; prev = *pp, pp = &(*pp)->next) {
-			if (*pp == w) {
-				*pp = w->next;
-				if (t->q_tail == w)
-					t->q_tail = prev;
-				t->queued--;
-				removed = true;
-				break;
-			}
-		}
 	}
+	/* a running request stops at its next segment's end */
+	pthread_mutex_lock(&g.lock);
+	w->canceled = true;
+	if (w->state == WORK_QUEUED)
+		removed = queue_remove(w->tenant, w);
 	pthread_mutex_unlock(&g.lock);
 	if (removed) {
 		w->inst->pending = NULL;
@@ -1005,7 +1727,7 @@ static void do_hello(struct conn *c, const struct gconvd_hello *h)
 						     : GCONVD_VERSION;
 	r.version = h->version_max < GCONVD_VERSION ? h->version_max
 						    : GCONVD_VERSION;
-	r.backend = gconv_dev_backend(g.dev) == GCONV_BACKEND_DRM
+	r.backend = gconv_dev_backend(g.devs[0].dev) == GCONV_BACKEND_DRM
 			    ? GCONVD_BACKEND_DRM
 			    : GCONVD_BACKEND_CPU;
 	r.max_msg = GCONVD_MAX_MSG;
@@ -1020,6 +1742,7 @@ static void do_hello(struct conn *c, const struct gconvd_hello *h)
 
 static void do_load(struct conn *c, const struct gconvd_load *l, int fd)
 {
+	const struct model_policy *mp;
 	const struct tenant_policy *tp;
 	struct tenant *t = c->tenant;
 	struct work *w;
@@ -1064,6 +1787,8 @@ static void do_load(struct conn *c, const struct gconvd_load *l, int fd)
 	w->size = l->size;
 	w->format = l->format;
 	set_name(w->name, sizeof(w->name), l->name);
+	mp = policy_model(g.policy, l->name);
+	w->keep_src = mp && mp->max_batch > 1;
 	c->nloads++;
 	pthread_mutex_lock(&g.lock);
 	if (g.load_tail)
@@ -1316,8 +2041,17 @@ static void load_done(struct work *w)
 	}
 
 	inst->id = ++c->next_id ? c->next_id : ++c->next_id;
+	set_name(inst->name, sizeof(inst->name), w->name);
 	inst->conn = c;
 	inst->me = w->me;
+	inst->dev = w->dev;
+	inst->segment = UINT32_MAX;
+	inst->placed = gconv_buf_size(gconv_dev_model_arena(w->dm)) +
+		       gconv_buf_size(gconv_dev_model_chain(w->dm));
+	instance_batching(inst, g.policy);
+	pthread_mutex_lock(&g.lock);
+	inst->dev->placed += inst->placed;
+	pthread_mutex_unlock(&g.lock);
 	inst->ctx = w->ctx;
 	inst->weights = w->weights;
 	inst->dm = w->dm;
@@ -1395,7 +2129,7 @@ static void infer_done(struct work *w)
 	r.model_id = inst->id;
 	r.status = w->res.status;
 	r.queue_ns = w->t_start - w->t_queued;
-	r.exec_ns = w->t_end - w->t_start;
+	r.exec_ns = w->used_ns;
 	send_msg(c, &r, sizeof(r), -1);
 }
 
@@ -1762,9 +2496,12 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 		  void *data)
 {
 	const struct tenant_policy *tp;
+	struct instance *inst;
 	struct policy *p;
 	struct tenant *t;
+	struct conn *c;
 	char err[512];
+	unsigned int i;
 
 	(void)s;
 	(void)si;
@@ -1780,6 +2517,22 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 		if (tp)
 			tenant_apply(t, tp);
 	}
+	for (c = g.conns; c; c = c->next)
+		for (inst = c->instances; inst; inst = inst->next)
+			instance_batching(inst, p);
+	pthread_mutex_lock(&g.lock);
+	g.segment = p->segment;
+	g.device_errors = p->device_errors;
+	/* devices taken out get another chance */
+	for (i = 0; i < g.ndevs; i++) {
+		if (g.devs[i].failed)
+			logmsg("device %u (%s) is back in service", i,
+			       g.devs[i].spec);
+		g.devs[i].failed = false;
+		g.devs[i].errors = 0;
+	}
+	pthread_cond_broadcast(&g.cond);
+	pthread_mutex_unlock(&g.lock);
 	policy_free(g.policy);
 	g.policy = p;
 	logmsg("policy reloaded from %s (%zu tenants)",
@@ -1914,18 +2667,20 @@ static void catch_fatal_signals(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gconvd [--backend cpu|drm|drm:N|drm:PATH] [--socket "
-		"PATH]\n"
-		"              [--policy FILE] [--foreground] [--workers N]\n"
-		"              [--job-timeout MS] [--verbose]\n"
+		"usage: gconvd [--device SPEC]... [--socket PATH] [--policy "
+		"FILE]\n"
+		"              [--foreground] [--workers N] [--job-timeout MS] "
+		"[--verbose]\n"
 		"\n"
 		"The gconv multi-tenant inference daemon (docs/gconvd.md).\n"
 		"\n"
-		"  --backend B      the device: cpu (default; the engine in "
-		"gconvd),\n"
-		"                   drm (the first gconv accel device), drm:N "
-		"or\n"
-		"                   drm:/dev/accel/accelN\n"
+		"  --device SPEC    a device to run on, up to %d times: cpu "
+		"(default;\n"
+		"                   the engine in gconvd), drm (the first gconv "
+		"accel\n"
+		"                   device), drm:N or drm:/dev/accel/accelN; "
+		"--backend\n"
+		"                   is the same option\n"
 		"  --socket PATH    listen there (default %s;\n"
 		"                   a socket passed by systemd takes "
 		"precedence)\n"
@@ -1942,7 +2697,8 @@ static void usage(FILE *f)
 		"\n"
 		"SIGTERM drains accepted requests and exits; SIGHUP reloads "
 		"the policy.\n",
-		GCONVD_DEFAULT_SOCKET, DEFAULT_POLICY, MAX_WORKERS);
+		MAX_DEVICES, GCONVD_DEFAULT_SOCKET, DEFAULT_POLICY,
+		MAX_WORKERS);
 }
 
 static int parse_uint(const char *s, unsigned long long max,
@@ -1963,6 +2719,7 @@ static int parse_args(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "backend", required_argument, NULL, 'b' },
+		{ "device", required_argument, NULL, 'b' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -1979,7 +2736,12 @@ static int parse_args(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
-			g.backend = optarg;
+			if (g.nspecs >= MAX_DEVICES) {
+				fprintf(stderr, "gconvd: at most %d devices\n",
+					MAX_DEVICES);
+				return 2;
+			}
+			g.specs[g.nspecs++] = optarg;
 			break;
 		case 's':
 			g.socket_path = optarg;
@@ -2117,16 +2879,31 @@ static void cleanup(void)
 		g.models = me->next;
 		model_entry_free(me);
 	}
-	if (g.shared)
-		gconv_ctx_free(g.shared);
-	if (g.dev)
-		gconv_dev_close(g.dev);
+	if (g.batches)
+		logmsg("batching: %" PRIu64 " requests ran in %" PRIu64
+		       " batches",
+		       g.batched, g.batches);
+	for (i = 0; i < g.ndevs; i++) {
+		struct device *d = &g.devs[i];
+
+		if (d->jobs)
+			logmsg("device %u (%s): %" PRIu64 " jobs, %" PRIu64
+			       " device errors, %" PRIu64 " retried, %" PRIu64
+			       " models moved in%s",
+			       i, d->spec, d->jobs, d->device_errors,
+			       d->retries, d->moved_in,
+			       d->failed ? ", taken out" : "");
+		if (d->shared)
+			gconv_ctx_free(d->shared);
+		gconv_dev_close(d->dev);
+	}
 	policy_free(g.policy);
 	g.ev = sd_event_unref(g.ev);
 }
 
 int main(int argc, char **argv)
 {
+	pthread_condattr_t ca;
 	struct rlimit rl;
 	char err[512];
 	sigset_t ss;
@@ -2152,15 +2929,34 @@ int main(int argc, char **argv)
 		logmsg("bad policy: %s", err);
 		return 1;
 	}
-	if (gconv_dev_open(g.backend, &g.dev, err, sizeof(err))) {
-		logmsg("opening device '%s': %s", g.backend, err);
-		policy_free(g.policy);
-		return 1;
+	g.segment = g.policy->segment;
+	g.device_errors = g.policy->device_errors;
+	if (!g.nspecs)
+		g.specs[g.nspecs++] = "cpu";
+	for (i = 0; i < g.nspecs; i++) {
+		struct device *d = &g.devs[i];
+
+		d->index = i;
+		d->spec = g.specs[i];
+		if (gconv_dev_open(d->spec, &d->dev, err, sizeof(err))) {
+			logmsg("opening device '%s': %s", d->spec, err);
+			goto fail;
+		}
+		g.ndevs++;
+		if (gconv_ctx_create(d->dev, &d->shared, err, sizeof(err))) {
+			logmsg("a context for shared weights on %s: %s",
+			       d->spec, err);
+			goto fail;
+		}
 	}
-	if (gconv_ctx_create(g.dev, &g.shared, err, sizeof(err))) {
-		logmsg("a device context for shared weights: %s", err);
+	/* workers wait for batches by CLOCK_MONOTONIC */
+	if (pthread_condattr_init(&ca) ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) ||
+	    pthread_cond_destroy(&g.cond) || pthread_cond_init(&g.cond, &ca)) {
+		logmsg("a monotonic condition variable: failed");
 		goto fail;
 	}
+	pthread_condattr_destroy(&ca);
 	g.listen_fd = open_socket();
 	if (g.listen_fd < 0)
 		goto fail;
@@ -2203,9 +2999,18 @@ int main(int argc, char **argv)
 		}
 		g.started++;
 	}
-	logmsg("ready on %s (backend %s, policy %s, %u workers)", g.socket_path,
-	       gconv_dev_name(g.dev),
-	       g.policy_path ? g.policy_path : "built-in", g.nworkers);
+	{
+		char names[MAX_DEVICES * 72] = "";
+		size_t off = 0;
+
+		for (i = 0; i < g.ndevs && off < sizeof(names); i++)
+			off += (size_t)snprintf(names + off,
+						sizeof(names) - off, "%s%s",
+						i ? ", " : "", g.devs[i].spec);
+		logmsg("ready on %s (device%s %s, policy %s, %u workers)",
+		       g.socket_path, g.ndevs > 1 ? "s" : "", names,
+		       g.policy_path ? g.policy_path : "built-in", g.nworkers);
+	}
 	sd_notify(0, "READY=1");
 	ret = sd_event_loop(g.ev);
 	if (ret < 0)

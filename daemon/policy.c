@@ -30,6 +30,7 @@ struct parse_state {
 	char err[256];		   /* the first error */
 	int err_line;		   /* its line */
 	struct tenant_policy *cur; /* the tenant of the current section */
+	struct model_policy *model; /* the model of the current section */
 	int in_gconvd;
 	int have_section;
 	int prev_key; /* inih's prev_name: indented lines continue it */
@@ -49,6 +50,42 @@ static int fail(struct parse_state *st, const char *fmt, ...)
 		va_end(ap);
 	}
 	return 0;
+}
+
+int parse_duration(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {
+		{ "ns", 1 },	       { "us", 1000 }, { "ms", 1000000 },
+		{ "s", 1000000000 },
+	};
+	unsigned long long v;
+	char *end;
+	size_t i;
+
+	if (!*s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || v > 3600ull * 1000000000)
+		return -EINVAL;
+	if (!*end) {
+		if (v)
+			return -EINVAL; /* a unit is needed, but for 0 */
+		*out = 0;
+		return 0;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (!strcmp(end, units[i].unit)) {
+			if (v > 3600ull * 1000000000 / units[i].ns)
+				return -EINVAL;
+			*out = v * units[i].ns;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 int parse_size(const char *s, uint64_t *out)
@@ -204,10 +241,19 @@ static int add_model(struct parse_state *st, const char *s)
 	return 1;
 }
 
+/* A name valid_name() accepted (shorter than POLICY_NAME_LEN) into @dst. */
+static void copy_name(char dst[POLICY_NAME_LEN], const char *name)
+{
+	size_t n = strnlen(name, POLICY_NAME_LEN - 1);
+
+	memcpy(dst, name, n);
+	dst[n] = '\0';
+}
+
 static void tenant_defaults(struct tenant_policy *t, const char *name)
 {
 	memset(t, 0, sizeof(*t));
-	snprintf(t->name, sizeof(t->name), "%s", name);
+	copy_name(t->name, name);
 	t->weight = 1;
 	t->priority = PRIO_NORMAL;
 	t->max_queued = DEFAULT_MAX_QUEUED;
@@ -227,6 +273,38 @@ static int valid_name(const char *s)
 	return 1;
 }
 
+static int new_model(struct parse_state *st, const char *name)
+{
+	struct policy *p = st->p;
+	struct model_policy *m;
+	size_t i;
+
+	while (*name == ' ')
+		name++;
+	if (!valid_name(name))
+		return fail(st,
+			    "%s:%d: bad model name '%s' (1-%d letters, "
+			    "digits, '-', '_', '.')",
+			    st->what, st->line, name, POLICY_NAME_LEN - 1);
+	for (i = 0; i < p->nmodels; i++)
+		if (!strcmp(p->models[i].name, name))
+			return fail(st, "%s:%d: model '%s' is defined twice",
+				    st->what, st->line, name);
+	if (p->nmodels >= MAX_TENANTS)
+		return fail(st, "%s:%d: more than %d models", st->what,
+			    st->line, MAX_TENANTS);
+	m = realloc(p->models, (p->nmodels + 1) * sizeof(*m));
+	if (!m)
+		return fail(st, "%s:%d: out of memory", st->what, st->line);
+	p->models = m;
+	st->model = &m[p->nmodels++];
+	memset(st->model, 0, sizeof(*st->model));
+	copy_name(st->model->name, name);
+	st->model->max_batch = 1;
+	st->model->batch_delay_ns = POLICY_DEFAULT_BATCH_DELAY;
+	return 1;
+}
+
 static int new_section(struct parse_state *st, const char *section)
 {
 	struct policy *p = st->p;
@@ -235,15 +313,18 @@ static int new_section(struct parse_state *st, const char *section)
 	size_t i;
 
 	st->cur = NULL;
+	st->model = NULL;
 	st->in_gconvd = 0;
 	if (!strcmp(section, "gconvd")) {
 		st->in_gconvd = 1;
 		return 1;
 	}
+	if (!strncmp(section, "model ", 6))
+		return new_model(st, section + 6);
 	if (strncmp(section, "tenant ", 7))
 		return fail(st,
-			    "%s:%d: unknown section [%s] (expected [gconvd] or "
-			    "[tenant NAME])",
+			    "%s:%d: unknown section [%s] (expected [gconvd], "
+			    "[tenant NAME] or [model NAME])",
 			    st->what, st->line, section);
 	name = section + 7;
 	while (*name == ' ')
@@ -303,10 +384,54 @@ static int gconvd_key(struct parse_state *st, const char *key,
 		p->have_admin_gid = 1;
 		return 1;
 	}
+	if (!strcmp(key, "segment")) {
+		if (parse_u32(value, 0, 1u << 20, &p->segment))
+			return fail(st,
+				    "%s:%d: segment must be a number of GCONVs "
+				    "(0: whole chains), not '%s'",
+				    st->what, st->line, value);
+		return 1;
+	}
+	if (!strcmp(key, "device-errors")) {
+		if (parse_u32(value, 1, 1000000, &p->device_errors))
+			return fail(st,
+				    "%s:%d: device-errors must be an integer "
+				    "from 1 to 1000000, not '%s'",
+				    st->what, st->line, value);
+		return 1;
+	}
 	return fail(st,
 		    "%s:%d: unknown key '%s' in [gconvd] (known: "
-		    "unknown-users, admin-group)",
+		    "unknown-users, admin-group, segment, device-errors)",
 		    st->what, st->line, key);
+}
+
+static int model_key(struct parse_state *st, const char *key,
+		     const char *value)
+{
+	struct model_policy *m = st->model;
+
+	if (!strcmp(key, "max-batch")) {
+		if (parse_u32(value, 1, POLICY_MAX_BATCH, &m->max_batch))
+			return fail(st,
+				    "%s:%d: max-batch must be an integer from "
+				    "1 to %d, not '%s'",
+				    st->what, st->line, POLICY_MAX_BATCH,
+				    value);
+		return 1;
+	}
+	if (!strcmp(key, "batch-delay")) {
+		if (parse_duration(value, &m->batch_delay_ns))
+			return fail(st,
+				    "%s:%d: batch-delay must be a time such "
+				    "as 2ms or 500us, not '%s'",
+				    st->what, st->line, value);
+		return 1;
+	}
+	return fail(st,
+		    "%s:%d: unknown key '%s' in [model %s] (known: "
+		    "max-batch, batch-delay)",
+		    st->what, st->line, key, m->name);
 }
 
 static int tenant_key(struct parse_state *st, const char *key,
@@ -388,6 +513,8 @@ static int handler(void *user, const char *section, const char *name,
 			    st->line, name);
 	if (st->in_gconvd)
 		return gconvd_key(st, name, value);
+	if (st->model)
+		return model_key(st, name, value);
 	if (!st->cur)
 		return 0; /* the section's error is already reported */
 	return tenant_key(st, name, value);
@@ -493,6 +620,7 @@ void policy_free(struct policy *p)
 	for (i = 0; i < p->ntenants; i++)
 		tenant_free(&p->tenants[i]);
 	free(p->tenants);
+	free(p->models);
 	free(p);
 }
 
@@ -511,6 +639,8 @@ int policy_parse(const char *text, const char *what, struct policy **out,
 	}
 	st.p = p;
 	p->unknown = UNKNOWN_DEFAULT;
+	p->segment = POLICY_DEFAULT_SEGMENT;
+	p->device_errors = POLICY_DEFAULT_DEVICE_ERRORS;
 	if (memchr(text, '\0', 0) || strlen(text) > (16u << 20)) {
 		snprintf(err, errlen, "%s: larger than 16 MiB", what);
 		policy_free(p);
@@ -650,4 +780,15 @@ int policy_model_allowed(const struct tenant_policy *t, const char *model)
 		if (!strcmp(t->models[i], model))
 			return 1;
 	return 0;
+}
+
+const struct model_policy *policy_model(const struct policy *p,
+					const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->nmodels; i++)
+		if (!strcmp(p->models[i].name, name))
+			return &p->models[i];
+	return NULL;
 }

@@ -41,12 +41,30 @@ enum unknown_users {
 	UNKNOWN_DEFAULT = 1, /* ... get the tenant "default" */
 };
 
+/* A [model NAME] section: how gconvd batches requests for the model. */
+struct model_policy {
+	char name[POLICY_NAME_LEN];
+	uint32_t max_batch;	 /* requests per job, >= 1 (1: no batching) */
+	uint64_t batch_delay_ns; /* the longest a request waits for others */
+};
+
+#define POLICY_DEFAULT_SEGMENT	     8
+#define POLICY_DEFAULT_DEVICE_ERRORS 3
+#define POLICY_DEFAULT_BATCH_DELAY   1000000 /* ns */
+#define POLICY_MAX_BATCH	     64
+
 struct policy {
 	enum unknown_users unknown;
 	gid_t admin_gid; /* admin operations: root or this group */
 	int have_admin_gid;
+	/* GCONVs per job: the longest a higher priority waits; 0: a chain */
+	uint32_t segment;
+	/* device errors in a row after which a device is taken out */
+	uint32_t device_errors;
 	struct tenant_policy *tenants;
 	size_t ntenants;
+	struct model_policy *models;
+	size_t nmodels;
 };
 
 /*
@@ -71,8 +89,13 @@ const struct tenant_policy *policy_lookup(const struct policy *p, uid_t uid,
 const struct tenant_policy *policy_find(const struct policy *p,
 					const char *name);
 int policy_model_allowed(const struct tenant_policy *t, const char *model);
+/* The [model NAME] section of @name, or NULL (no batching). */
+const struct model_policy *policy_model(const struct policy *p,
+					const char *name);
 
 /* "64M" -> bytes; 0 or -EINVAL. */
 int parse_size(const char *s, uint64_t *out);
+/* "2ms", "500us", "1s", "0" -> ns (at most an hour); 0 or -EINVAL. */
+int parse_duration(const char *s, uint64_t *out);
 
 #endif /* GCONVD_POLICY_H */
