@@ -25,6 +25,18 @@
 
 #include "../harness.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+#ifdef HAVE_ASAN
+/* <sanitizer/allocator_interface.h>, which gcc does not always install */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
+
 #define WHAT "test.conf"
 
 static char err[512];
@@ -100,6 +112,42 @@ static const char *who(const struct policy *p, uid_t uid, gid_t gid)
 	return t ? t->name : "(refused)";
 }
 
+/* The [gconvd] numbers and the models of a policy that sets none. */
+static void check_global_defaults(const struct policy *p)
+{
+	CHECK_EQ_INT(p->segment, 8);
+	CHECK_EQ_INT(p->device_errors, 3);
+	CHECK_EQ_INT(p->nmodels, 0);
+	CHECK(policy_model(p, "digits") == NULL);
+	CHECK(policy_model(p, "") == NULL);
+}
+
+static const struct model_policy *find_model(const struct policy *p,
+					     const char *name)
+{
+	const struct model_policy *m = policy_model(p, name);
+
+	if (!m)
+		FAILF("no model '%s'", name);
+	return m;
+}
+
+/* Each of @bad as the value of @key on line 3, in [@section]: bad. */
+static void check_bad_values(const char *section, const char *key,
+			     const char *const *bad, size_t nbad,
+			     const char *reason)
+{
+	char text[256], msg[512];
+	size_t i;
+
+	for (i = 0; i < nbad; i++) {
+		snprintf(text, sizeof(text), "[%s]\n\n%s = %s\n", section, key,
+			 bad[i]);
+		snprintf(msg, sizeof(msg), "3: %s, not '%s'", reason, bad[i]);
+		BAD(text, msg);
+	}
+}
+
 /* ---- defaults ------------------------------------------------------------ */
 
 TEST(builtin_policy)
@@ -110,6 +158,12 @@ TEST(builtin_policy)
 	CHECK(p);
 	CHECK_EQ_INT(p->unknown, UNKNOWN_DEFAULT);
 	CHECK_EQ_INT(p->have_admin_gid, 0);
+	/* the header's defaults, and the values they are documented with */
+	CHECK_EQ_INT(POLICY_DEFAULT_SEGMENT, 8);
+	CHECK_EQ_INT(POLICY_DEFAULT_DEVICE_ERRORS, 3);
+	CHECK_EQ_INT(POLICY_DEFAULT_BATCH_DELAY, 1000000);
+	check_global_defaults(p);
+	CHECK(p->models == NULL);
 	CHECK_EQ_INT(p->ntenants, 1);
 	CHECK_STR(p->tenants[0].name, "default");
 	check_defaults(&p->tenants[0]);
@@ -127,16 +181,25 @@ TEST(empty_and_comment_only)
 
 	CHECK_EQ_INT(p->ntenants, 1);
 	CHECK_STR(p->tenants[0].name, "default");
+	check_global_defaults(p);
 	policy_free(p);
 
 	p = good("# nothing\n; at all\n\n   \n\t\n");
 	CHECK_EQ_INT(p->unknown, UNKNOWN_DEFAULT);
 	CHECK_EQ_INT(p->ntenants, 1);
 	check_defaults(&p->tenants[0]);
+	check_global_defaults(p);
 	policy_free(p);
 
 	p = good("[gconvd]\n");
 	CHECK_EQ_INT(p->ntenants, 1);
+	check_global_defaults(p);
+	policy_free(p);
+
+	/* tenants only */
+	p = good("[gconvd]\nunknown-users = refuse\nadmin-group = 0\n"
+		 "[tenant a]\nusers = 1001\nweight = 2\n");
+	check_global_defaults(p);
 	policy_free(p);
 }
 
@@ -378,6 +441,81 @@ TEST(integer_keys)
 	policy_free(p);
 }
 
+/* ---- [gconvd] segment and device-errors ---------------------------------- */
+
+TEST(segment_and_device_errors)
+{
+	static const char *const bad_segment[] = {
+		"-1",	       "x",	     "+5",   "5x",
+		"x5",	       "1.5",	     "",     "5 6",
+		"0x10",	       "1048577",    "2000000",
+		"4294967296",  "99999999999999999999",
+	};
+	static const char *const bad_errors[] = {
+		"0",	      "-1",	    "x",     "+5",
+		"5x",	      "1.5",	    "",	     "5 6",
+		"1000001",    "4294967297", "99999999999999999999",
+	};
+	struct policy *p;
+
+	/* one without the other: the other's default */
+	p = good("[gconvd]\nsegment = 0\n");
+	CHECK_EQ_INT(p->segment, 0);
+	CHECK_EQ_INT(p->device_errors, 3);
+	policy_free(p);
+	p = good("[gconvd]\ndevice-errors = 1\n");
+	CHECK_EQ_INT(p->segment, 8);
+	CHECK_EQ_INT(p->device_errors, 1);
+	policy_free(p);
+
+	/* the ends of the ranges */
+	p = good("[gconvd]\nsegment = 1048576\ndevice-errors = 1000000\n");
+	CHECK_EQ_INT(p->segment, 1048576);
+	CHECK_EQ_INT(p->device_errors, 1000000);
+	policy_free(p);
+	p = good("[gconvd]\nsegment = 1\ndevice-errors = 1\n");
+	CHECK_EQ_INT(p->segment, 1);
+	CHECK_EQ_INT(p->device_errors, 1);
+	policy_free(p);
+
+	/* the last one wins, also in a second [gconvd]; leading zeros */
+	p = good("[gconvd]\nsegment = 5\ndevice-errors = 7\n"
+		 "[tenant a]\nusers = 1\n"
+		 "[gconvd]\nsegment = 016\ndevice-errors = 02\n"
+		 "segment = 32 ; inline comment\n");
+	CHECK_EQ_INT(p->segment, 32);
+	CHECK_EQ_INT(p->device_errors, 2);
+	CHECK_EQ_INT(find(p, "a")->nuids, 1);
+	policy_free(p);
+
+	check_bad_values("gconvd", "segment", bad_segment,
+			 sizeof(bad_segment) / sizeof(bad_segment[0]),
+			 "segment must be a number of GCONVs (0: whole "
+			 "chains)");
+	check_bad_values("gconvd", "device-errors", bad_errors,
+			 sizeof(bad_errors) / sizeof(bad_errors[0]),
+			 "device-errors must be an integer from 1 to 1000000");
+
+	/* FILE:LINE */
+	BAD("[gconvd]\nsegment = -1\n",
+	    "2: segment must be a number of GCONVs (0: whole chains), not "
+	    "'-1'");
+	BAD("# policy\n[tenant a]\n[gconvd]\nunknown-users = refuse\n"
+	    "segment = x\n",
+	    "5: segment must be a number of GCONVs (0: whole chains), not 'x'");
+	BAD("[gconvd]\r\n\r\ndevice-errors = 0\r\n",
+	    "3: device-errors must be an integer from 1 to 1000000, not '0'");
+
+	/* [gconvd] keys, not a tenant's or a model's */
+	BAD("[tenant a]\nsegment = 4\n",
+	    "2: unknown key 'segment' in [tenant a] (known: users, groups, "
+	    "models, weight, priority, memory-quota, max-queued, "
+	    "max-in-flight)");
+	BAD("[model m]\ndevice-errors = 4\n",
+	    "2: unknown key 'device-errors' in [model m] (known: max-batch, "
+	    "batch-delay)");
+}
+
 /* ---- sizes --------------------------------------------------------------- */
 
 TEST(parse_size_forms)
@@ -473,6 +611,97 @@ TEST(memory_quota)
 			 "(0: none), not '%s'",
 			 bad[i]);
 		BAD(text, msg);
+	}
+}
+
+/* ---- durations ----------------------------------------------------------- */
+
+#define HOUR_NS (3600ull * 1000000000)
+
+TEST(parse_duration_forms)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} ok[] = {
+		{ "0", 0 },
+		{ "00", 0 },
+		{ "0ns", 0 },
+		{ "0us", 0 },
+		{ "0ms", 0 },
+		{ "0s", 0 },
+		{ "1ns", 1 },
+		{ "250ns", 250 },
+		{ "500us", 500000 },
+		{ "2ms", 2000000 },
+		{ "0005ms", 5000000 },
+		{ "1s", 1000000000 },
+		{ "90s", 90000000000ull },
+		/* up to an hour, in every unit */
+		{ "3600s", HOUR_NS },
+		{ "3600000ms", HOUR_NS },
+		{ "3600000000us", HOUR_NS },
+		{ "3600000000000ns", HOUR_NS },
+	};
+	static const char *const bad[] = {
+		"",
+		"ms",
+		"s",
+		"5",	/* a unit is needed but for 0 */
+		"1000",
+		"5m",
+		"5h",
+		"5min",
+		"5sec",
+		"5mss",
+		"5MS",
+		"5Ms",
+		"5S",
+		"5 ms",
+		" 5ms",
+		"5ms ",
+		"-1ms",
+		"-0",
+		"+1ms",
+		"1.5ms",
+		"1e3ns",
+		"0x10ns",
+		"ms5",
+		/* more than an hour */
+		"3601s",
+		"3600001ms",
+		"3600000001us",
+		"3600000000001ns",
+		"3600000000001",
+		/* wrap around in 64 bits if multiplied unchecked */
+		"18446744074s",
+		"18446744073710ms",
+		"18446744073709552us",
+		/* do not fit in 64 bits */
+		"18446744073709551615ns",
+		"18446744073709551616ns",
+		"18446744073709551616",
+		"99999999999999999999999s",
+	};
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		v = 12345;
+		if (parse_duration(ok[i].s, &v))
+			FAILF("parse_duration(\"%s\") failed", ok[i].s);
+		if (v != ok[i].v)
+			FAILF("parse_duration(\"%s\"): %llu, not %llu", ok[i].s,
+			      (unsigned long long)v,
+			      (unsigned long long)ok[i].v);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 12345;
+		if (parse_duration(bad[i], &v) != -EINVAL)
+			FAILF("parse_duration(\"%s\") did not fail", bad[i]);
+		if (v != 12345)
+			FAILF("parse_duration(\"%s\") failed but wrote %llu",
+			      bad[i], (unsigned long long)v);
 	}
 }
 
@@ -666,26 +895,275 @@ TEST(gconvd_section_twice)
 	policy_free(p);
 }
 
+/* ---- [model NAME] -------------------------------------------------------- */
+
+TEST(model_sections)
+{
+	struct policy *p = good("[model digits]\n"
+				"max-batch = 8\n"
+				"batch-delay = 2ms\n"
+				"[tenant web]\n"
+				"users = 1001\n"
+				"models = digits\n"
+				"[model resnet18]\n"
+				"batch-delay = 500us ; inline comment\n"
+				"[model idle]\n"
+				"[model  spaced.name_2-x]\n"
+				"max-batch = 64\n"
+				"[gconvd]\n"
+				"segment = 2\n");
+	const struct tenant_policy *t;
+	const struct model_policy *m;
+
+	/* in file order */
+	CHECK_EQ_INT(p->nmodels, 4);
+	CHECK_STR(p->models[0].name, "digits");
+	CHECK_STR(p->models[1].name, "resnet18");
+	CHECK_STR(p->models[2].name, "idle");
+	CHECK_STR(p->models[3].name, "spaced.name_2-x");
+
+	m = find_model(p, "digits");
+	CHECK(m == &p->models[0]);
+	CHECK_EQ_INT(m->max_batch, 8);
+	CHECK_EQ_INT(m->batch_delay_ns, 2000000);
+	/* unset keys: the defaults */
+	m = find_model(p, "resnet18");
+	CHECK_EQ_INT(m->max_batch, 1);
+	CHECK_EQ_INT(m->batch_delay_ns, 500000);
+	m = find_model(p, "idle");
+	CHECK_EQ_INT(m->max_batch, 1);
+	CHECK_EQ_INT(m->batch_delay_ns, POLICY_DEFAULT_BATCH_DELAY);
+	m = find_model(p, "spaced.name_2-x");
+	CHECK_EQ_INT(m->max_batch, POLICY_MAX_BATCH);
+	CHECK_EQ_INT(m->batch_delay_ns, POLICY_DEFAULT_BATCH_DELAY);
+
+	/* no section: NULL; names are exact */
+	CHECK(policy_model(p, "mobilenet") == NULL);
+	CHECK(policy_model(p, "Digits") == NULL);
+	CHECK(policy_model(p, "digit") == NULL);
+	CHECK(policy_model(p, "digits ") == NULL);
+	CHECK(policy_model(p, " spaced.name_2-x") == NULL);
+	CHECK(policy_model(p, "") == NULL);
+	CHECK(policy_model(p, "*") == NULL);
+	/* tenants are not models */
+	CHECK(policy_model(p, "web") == NULL);
+	CHECK(policy_model(p, "default") == NULL);
+
+	/* models are not tenants; the sections around them are unchanged */
+	CHECK_EQ_INT(p->ntenants, 2);
+	CHECK(policy_find(p, "digits") == NULL);
+	t = find(p, "web");
+	CHECK_EQ_INT(t->nuids, 1);
+	CHECK_EQ_INT(t->nmodels, 1);
+	CHECK(policy_model_allowed(t, "digits"));
+	CHECK(!policy_model_allowed(t, "resnet18"));
+	check_defaults(find(p, "default"));
+	CHECK_EQ_INT(p->segment, 2);
+	CHECK_EQ_INT(p->device_errors, 3);
+	policy_free(p);
+
+	/* a tenant and a model of one name; the last value wins */
+	p = good("[tenant digits]\nweight = 3\n"
+		 "[model digits]\nmax-batch = 2\nmax-batch = 3\n"
+		 "batch-delay = 1s\nbatch-delay = 0\n");
+	CHECK_EQ_INT(find(p, "digits")->weight, 3);
+	CHECK_EQ_INT(find_model(p, "digits")->max_batch, 3);
+	CHECK_EQ_INT(find_model(p, "digits")->batch_delay_ns, 0);
+	policy_free(p);
+
+	/* names of 63 bytes, different only at the end: two models */
+	p = good("[model "
+		 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+		 "WXYZ0123456789_]\n"
+		 "[model "
+		 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+		 "WXYZ0123456789.]\n"
+		 "max-batch = 5\n");
+	CHECK_EQ_INT(p->nmodels, 2);
+	CHECK_EQ_INT(find_model(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+				   "OPQRSTUVWXYZ0123456789_")
+			     ->max_batch,
+		     1);
+	CHECK_EQ_INT(find_model(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+				   "OPQRSTUVWXYZ0123456789.")
+			     ->max_batch,
+		     5);
+	policy_free(p);
+
+	/* CRLF lines, and unknown-users = refuse (no tenant at all) */
+	p = good("[gconvd]\r\nunknown-users = refuse\r\n"
+		 "[model a]\r\nmax-batch = 4\r\nbatch-delay = 250ns\r\n");
+	CHECK_EQ_INT(p->ntenants, 0);
+	CHECK_EQ_INT(find_model(p, "a")->max_batch, 4);
+	CHECK_EQ_INT(find_model(p, "a")->batch_delay_ns, 250);
+	policy_free(p);
+
+	/* a continuation line is another value of the key (inih's rule) */
+	p = good("[model a]\nmax-batch = 2\n    16\n");
+	CHECK_EQ_INT(find_model(p, "a")->max_batch, 16);
+	policy_free(p);
+}
+
+TEST(model_keys)
+{
+	static const struct {
+		const char *value;
+		uint64_t ns;
+	} delays[] = {
+		{ "2ms", 2000000 },	 { "500us", 500000 },
+		{ "1s", 1000000000 },	 { "250ns", 250 },
+		{ "0", 0 },		 { "0ms", 0 },
+		{ "3600s", HOUR_NS },
+	};
+	static const char *const bad_batch[] = {
+		"0",  "65",  "-1",  "+2",  "x",	   "2x",
+		"1.5", "",   "4 8", "100", "4294967297",
+		"99999999999999999999",
+	};
+	static const char *const bad_delay[] = {
+		"",	  "ms",	    "5",     "2",     "5m",	 "5 ms",
+		"2MS",	  "1.5ms",  "-1ms",  "+1ms",  "3601s",   "3600001ms",
+		"18446744074s",	    "99999999999999999999ns",	 "fast",
+	};
+	char text[128], msg[128];
+	struct policy *p;
+	size_t i;
+
+	p = good("[model a]\nmax-batch = 1\n[model b]\nmax-batch = 64\n"
+		 "[model c]\nmax-batch = 007\n");
+	CHECK_EQ_INT(find_model(p, "a")->max_batch, 1);
+	CHECK_EQ_INT(find_model(p, "b")->max_batch, 64);
+	CHECK_EQ_INT(find_model(p, "c")->max_batch, 7);
+	policy_free(p);
+
+	for (i = 0; i < sizeof(delays) / sizeof(delays[0]); i++) {
+		snprintf(text, sizeof(text), "[model a]\nbatch-delay = %s\n",
+			 delays[i].value);
+		p = good(text);
+		CHECK_EQ_INT(find_model(p, "a")->batch_delay_ns, delays[i].ns);
+		/* the one key does not touch the other */
+		CHECK_EQ_INT(find_model(p, "a")->max_batch, 1);
+		policy_free(p);
+	}
+
+	snprintf(msg, sizeof(msg), "max-batch must be an integer from 1 to %d",
+		 POLICY_MAX_BATCH);
+	check_bad_values("model m", "max-batch", bad_batch,
+			 sizeof(bad_batch) / sizeof(bad_batch[0]), msg);
+	check_bad_values("model m", "batch-delay", bad_delay,
+			 sizeof(bad_delay) / sizeof(bad_delay[0]),
+			 "batch-delay must be a time such as 2ms or 500us");
+
+	/* FILE:LINE, after other sections */
+	BAD("[gconvd]\nsegment = 4\n[tenant a]\nusers = 1\n[model digits]\n"
+	    "max-batch = 8\nbatch-delay = 5\n",
+	    "7: batch-delay must be a time such as 2ms or 500us, not '5'");
+	BAD("[model a]\nmax-batch = 65\n",
+	    "2: max-batch must be an integer from 1 to 64, not '65'");
+	/* the first error is the one reported */
+	BAD("[model a]\nmax-batch = 0\nbatch-delay = x\n",
+	    "2: max-batch must be an integer from 1 to 64, not '0'");
+}
+
+TEST(model_section_errors)
+{
+	/* defined twice: anywhere, right after itself, without keys */
+	BAD("[model a]\nmax-batch = 2\n[tenant t]\nusers = 1\n[model b]\n"
+	    "[model a]\nmax-batch = 3\n",
+	    "6: model 'a' is defined twice");
+	BAD("[model a]\nmax-batch = 2\n[model a]\nmax-batch = 3\n",
+	    "3: model 'a' is defined twice");
+	BAD("[model a]\n[model a]\n", "2: model 'a' is defined twice");
+	BAD("[model a]\n[model  a]\n", "2: model 'a' is defined twice");
+
+	/* names */
+	BAD("[model a]\nmax-batch = 2\n\n[model b/c]\nmax-batch = 2\n",
+	    "4: bad model name 'b/c' (1-63 letters, digits, '-', '_', '.')");
+	BAD("[model a b]\n",
+	    "1: bad model name 'a b' (1-63 letters, digits, '-', '_', '.')");
+	BAD("[model a ]\n",
+	    "1: bad model name 'a ' (1-63 letters, digits, '-', '_', '.')");
+	BAD("[model ]\n",
+	    "1: bad model name '' (1-63 letters, digits, '-', '_', '.')");
+	BAD("[model *]\n",
+	    "1: bad model name '*' (1-63 letters, digits, '-', '_', '.')");
+	BAD("[model "
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-]"
+	    "\n",
+	    "1: bad model name "
+	    "'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-'"
+	    " "
+	    "(1-63 letters, digits, '-', '_', '.')");
+
+	/* keys */
+	BAD("[model digits]\nmax-batch = 2\nbatch = 4\n",
+	    "3: unknown key 'batch' in [model digits] (known: max-batch, "
+	    "batch-delay)");
+	BAD("[tenant t]\n[model m]\nweight = 2\n",
+	    "3: unknown key 'weight' in [model m] (known: max-batch, "
+	    "batch-delay)");
+	BAD("[model m]\n[tenant t]\nmax-batch = 2\n",
+	    "3: unknown key 'max-batch' in [tenant t] (known: users, groups, "
+	    "models, weight, priority, memory-quota, max-queued, "
+	    "max-in-flight)");
+	BAD("[model m]\n[gconvd]\nbatch-delay = 2ms\n",
+	    "3: unknown key 'batch-delay' in [gconvd] (known: unknown-users, "
+	    "admin-group, segment, device-errors)");
+
+	/* keys of a bad section report nothing more */
+	BAD("[model a/b]\nmax-batch = 0\nbogus = 1\njunk\n",
+	    "1: bad model name 'a/b' (1-63 letters, digits, '-', '_', '.')");
+	BAD("[model a]\n[model a]\nmax-batch = 0\n",
+	    "2: model 'a' is defined twice");
+}
+
+/*
+ * At most 4096 [model] sections: the 4097th is the error (one parse only,
+ * the duplicate check is quadratic and slow under ASan).
+ */
+TEST(many_models)
+{
+	const size_t n = 4097, each = sizeof("[model m0000]\n") - 1;
+	char *text = malloc(n * each + 1), *o;
+	size_t i;
+
+	CHECK(text);
+	for (o = text, i = 0; i < n; i++)
+		o += sprintf(o, "[model m%04zu]\n", i);
+	BAD(text, "4097: more than 4096 models");
+	free(text);
+}
+
 TEST(unknown_sections_and_keys)
 {
 	BAD("# a comment\n[server]\nport = 1\n",
-	    "2: unknown section [server] (expected [gconvd] or [tenant "
-	    "NAME])");
+	    "2: unknown section [server] (expected [gconvd], [tenant NAME] "
+	    "or [model NAME])");
 	/* also without keys */
 	BAD("[gconvd]\n[server]\n",
-	    "2: unknown section [server] (expected [gconvd] or [tenant "
-	    "NAME])");
+	    "2: unknown section [server] (expected [gconvd], [tenant NAME] "
+	    "or [model NAME])");
 	BAD("[tenant]\nusers = 1\n",
-	    "1: unknown section [tenant] (expected [gconvd] or [tenant "
-	    "NAME])");
+	    "1: unknown section [tenant] (expected [gconvd], [tenant NAME] "
+	    "or [model NAME])");
 	BAD("[Tenant a]\n",
-	    "1: unknown section [Tenant a] (expected [gconvd] or [tenant "
-	    "NAME])");
+	    "1: unknown section [Tenant a] (expected [gconvd], [tenant NAME] "
+	    "or [model NAME])");
 	BAD("[]\n",
-	    "1: unknown section [] (expected [gconvd] or [tenant NAME])");
+	    "1: unknown section [] (expected [gconvd], [tenant NAME] or "
+	    "[model NAME])");
+	BAD("[model]\nmax-batch = 2\n",
+	    "1: unknown section [model] (expected [gconvd], [tenant NAME] "
+	    "or [model NAME])");
+	BAD("[Model a]\n",
+	    "1: unknown section [Model a] (expected [gconvd], [tenant NAME] "
+	    "or [model NAME])");
+	BAD("[models a]\n",
+	    "1: unknown section [models a] (expected [gconvd], [tenant "
+	    "NAME] or [model NAME])");
 	BAD("[gconvd]\nunknown-users = refuse\nsocket = /tmp/x\n",
 	    "3: unknown key 'socket' in [gconvd] (known: unknown-users, "
-	    "admin-group)");
+	    "admin-group, segment, device-errors)");
 	BAD("[tenant ml]\nusers = 1\nuser = 2\n",
 	    "3: unknown key 'user' in [tenant ml] (known: users, groups, "
 	    "models, weight, priority, memory-quota, max-queued, "
@@ -713,7 +1191,8 @@ TEST(syntax_errors)
 	    "2: unknown user 'nobody-gconv-x'");
 	/* keys of a bad section report nothing more */
 	BAD("[bogus]\nweight = 0\njunk\n",
-	    "1: unknown section [bogus] (expected [gconvd] or [tenant NAME])");
+	    "1: unknown section [bogus] (expected [gconvd], [tenant NAME] or "
+	    "[model NAME])");
 }
 
 /* ---- lines --------------------------------------------------------------- */
@@ -1090,6 +1569,8 @@ TEST(shipped_example)
 	CHECK_EQ_INT(p->ntenants, 1);
 	check_defaults(find(p, "default"));
 	CHECK_STR(who(p, NOUSER, NOGROUP), "default");
+	/* segment and device-errors, set to their defaults; no [model] */
+	check_global_defaults(p);
 	policy_free(p);
 
 	/* its examples, enabled, with users and groups every system has */
@@ -1130,7 +1611,123 @@ TEST(shipped_example)
 	CHECK_STR(who(p, 0, 0), "web");
 	CHECK_STR(who(p, NOUSER, 2000), "research");
 	CHECK_STR(who(p, 1501, NOGROUP), "nightly");
+	CHECK_EQ_INT(p->nmodels, 1);
+	CHECK_EQ_INT(find_model(p, "resnet18")->max_batch, 8);
+	CHECK_EQ_INT(find_model(p, "resnet18")->batch_delay_ns, 2000000);
 	policy_free(p);
+}
+
+TEST(load_file_models)
+{
+	char dir[] = "/tmp/gconv-policy-XXXXXX", path[64], want[160];
+	static const char conf[] = "[gconvd]\nsegment = 0\ndevice-errors = 5\n"
+				   "[model digits]\nmax-batch = 16\n"
+				   "batch-delay = 3ms\n";
+	static const char bad[] = "[model digits]\nmax-batch = 16\n"
+				  "[model digits]\n";
+	struct policy *p = NULL;
+
+	CHECK(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/gconvd.conf", dir);
+
+	write_file(path, conf, sizeof(conf) - 1);
+	CHECK_EQ_INT(policy_load(path, &p, err, sizeof(err)), 0);
+	CHECK_EQ_INT(p->segment, 0);
+	CHECK_EQ_INT(p->device_errors, 5);
+	CHECK_EQ_INT(find_model(p, "digits")->max_batch, 16);
+	CHECK_EQ_INT(find_model(p, "digits")->batch_delay_ns, 3000000);
+	policy_free(p);
+	p = NULL;
+
+	write_file(path, bad, sizeof(bad) - 1);
+	CHECK_EQ_INT(policy_load(path, &p, err, sizeof(err)), -EINVAL);
+	CHECK(!p);
+	snprintf(want, sizeof(want), "%s:3: model 'digits' is defined twice",
+		 path);
+	CHECK_STR(err, want);
+
+	CHECK_EQ_INT(unlink(path), 0);
+	CHECK_EQ_INT(rmdir(dir), 0);
+}
+
+/* ---- memory -------------------------------------------------------------- */
+
+/*
+ * Bytes malloc has handed out and not had back: ASan's exact count.  The
+ * plain build has none (glibc's mallinfo2() counts freed chunks kept in
+ * its per-thread cache as in use): 0, and the checks below only run the
+ * paths, for the ASan build (and valgrind) to check.
+ */
+static size_t heap_in_use(void)
+{
+#ifdef HAVE_ASAN
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	return 0;
+#endif
+}
+
+/* What a bad file had allocated before its error: all of it, freed. */
+#define ALLOCATED                                                          \
+	"[gconvd]\nsegment = 4\ndevice-errors = 9\n"                       \
+	"[tenant t]\nusers = 1001, 1002\ngroups = 2000\n"                  \
+	"models = digits, resnet18\n"                                       \
+	"[model a]\nmax-batch = 4\n"                                       \
+	"[model b]\nbatch-delay = 2ms\n"                                   \
+	"[tenant u]\nmodels = x, y, z\n"                                   \
+	"[model c]\nmax-batch = 2\n"
+
+TEST(bad_policy_frees_everything)
+{
+	static const char *const bad[] = {
+		ALLOCATED "max-batch = 65\n",
+		ALLOCATED "batch-delay = 5\n",
+		ALLOCATED "batch-delay = 3601s\n",
+		ALLOCATED "weight = 1\n",
+		ALLOCATED "[model a]\n",
+		ALLOCATED "[model a/b]\nmax-batch = 2\n",
+		ALLOCATED "[gconvd]\nsegment = -1\n",
+		ALLOCATED "[gconvd]\ndevice-errors = 0\n",
+		ALLOCATED "[tenant t]\n",
+		ALLOCATED "[tenant v]\nmodels = p, q\nweight = 0\n",
+		ALLOCATED "[nope]\n",
+		ALLOCATED "junk\n",
+		ALLOCATED "[model d]\nmax-batch = 2\njunk\n",
+	};
+	char text[1024], pad[256];
+	struct policy *p = NULL;
+	size_t before, i, j;
+
+	/* the same, good: policy_free() frees it all */
+	p = good(ALLOCATED);
+	CHECK_EQ_INT(p->nmodels, 3);
+	policy_free(p);
+	before = heap_in_use();
+	for (j = 0; j < 3; j++)
+		policy_free(good(ALLOCATED));
+	CHECK_EQ_INT(heap_in_use(), before);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = NULL;
+		before = heap_in_use();
+		for (j = 0; j < 3; j++) {
+			strcpy(err, "(untouched)");
+			CHECK_EQ_INT(policy_parse(bad[i], WHAT, &p, err,
+						  sizeof(err)),
+				     -EINVAL);
+			CHECK(!p);
+		}
+		if (heap_in_use() != before)
+			FAILF("%zu bytes left allocated after \"%s\" for:\n%s",
+			      heap_in_use() - before, err, bad[i]);
+	}
+
+	/* cut short by a line too long */
+	repeat(pad, 'x', 220);
+	snprintf(text, sizeof(text), ALLOCATED "# %s\n[model e]\n", pad);
+	before = heap_in_use();
+	BAD(text, "16: line longer than 198 bytes");
+	CHECK_EQ_INT(heap_in_use(), before);
 }
 
 /* The error buffer: truncated, never overrun, NUL-terminated. */
@@ -1161,14 +1758,20 @@ static const struct test tests[] = {
 	T(admin_group),
 	T(priorities),
 	T(integer_keys),
+	T(segment_and_device_errors),
 	T(parse_size_forms),
 	T(memory_quota),
+	T(parse_duration_forms),
 	T(user_and_group_lists),
 	T(models),
 	T(tenant_names),
 	T(duplicate_tenants),
 	T(default_tenant_section),
 	T(gconvd_section_twice),
+	T(model_sections),
+	T(model_keys),
+	T(model_section_errors),
+	T(many_models),
 	T(unknown_sections_and_keys),
 	T(syntax_errors),
 	T(comments),
@@ -1183,6 +1786,8 @@ static const struct test tests[] = {
 	T(load_file),
 	T(load_big_file),
 	T(shipped_example),
+	T(load_file_models),
+	T(bad_policy_frees_everything),
 	T(small_error_buffer),
 	T(free_null),
 };
