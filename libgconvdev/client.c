@@ -389,12 +389,20 @@ static int pump(struct gconv_client *c, int timeout_ms)
 
 	if (c->fd < 0)
 		return -ECONNRESET;
-	r = poll(&pfd, 1, timeout_ms);
-	if (r < 0)
-		return errno == EINTR ? 0 : -errno;
-	if (!r)
-		return 0;
-	n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	/*
+	 * The socket blocks: with no time limit, recvmsg() waits itself, and
+	 * with none to wait, it does not; only a limit needs poll().  (One
+	 * system call less per request than polling first.)
+	 */
+	if (timeout_ms > 0) {
+		r = poll(&pfd, 1, timeout_ms);
+		if (r < 0)
+			return errno == EINTR ? 0 : -errno;
+		if (!r)
+			return 0;
+	}
+	n = recvmsg(c->fd, &mh,
+		    MSG_CMSG_CLOEXEC | (timeout_ms < 0 ? 0 : MSG_DONTWAIT));
 	if (n < 0) {
 		int e = errno;
 
