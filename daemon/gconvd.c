@@ -67,6 +67,14 @@
 #define FIRST_GUESS_NS	   1000000 /* a model's run time before it has run */
 #define MAX_DEVICES	   16
 #define MIN_EST_NS	   1000 /* the least a request is charged up front */
+#define INLINE_NS	   50000 /* shorter requests may run on the loop */
+/*
+ * Messages read per wake-up of a connection.  One: a client waiting for
+ * each reply sends nothing more until it has it, so a second read would
+ * only find nothing (a system call per request); sd-event's epoll is
+ * level-triggered and comes back for what is left.
+ */
+#define CONN_ROUNDS 1
 
 struct conn;
 struct instance;
@@ -266,6 +274,7 @@ static struct {
 	uint32_t device_errors;	   /* the policy's, for the workers */
 	unsigned int idle;	   /* workers waiting for work */
 	uint64_t batches, batched; /* batches run, and requests in them */
+	pthread_t loop_thread;
 	bool quit;
 	pthread_t workers[MAX_WORKERS];
 	unsigned int started;
@@ -563,7 +572,8 @@ static uint64_t virtual_now(void)
 	return v == UINT64_MAX ? g.vtime : v;
 }
 
-/* Put @w on the done list (g.lock held) and wake the loop. */
+/* Put @w on the done list (g.lock held) and wake the loop (unless this
+ * is the loop, which drains the list next). */
 static void work_done_locked(struct work *w)
 {
 	w->state = WORK_DONE;
@@ -573,7 +583,8 @@ static void work_done_locked(struct work *w)
 	else
 		g.done_head = w;
 	g.done_tail = w;
-	wake_loop();
+	if (!pthread_equal(pthread_self(), g.loop_thread))
+		wake_loop();
 }
 
 /* Take @w off @t's queue (g.lock held); false if it is not there. */
@@ -626,8 +637,9 @@ static void stop_locked(struct work *w, uint64_t ns)
 	w->est_dev->running_ns -= w->est_ns;
 	charge(t, ns > w->est_ns ? ns - w->est_ns : w->est_ns - ns,
 	       ns > w->est_ns);
-	/* a tenant below max_in_flight again may have work waiting */
-	pthread_cond_broadcast(&g.cond);
+	/* below max_in_flight again, it may have work an idle worker takes */
+	if (t->q_head && g.idle)
+		pthread_cond_broadcast(&g.cond);
 }
 
 /* Requests of @w's model, @w first, that could run with it as a batch. */
@@ -1831,6 +1843,30 @@ static void do_unload(struct conn *c, const struct gconvd_unload *u)
 }
 
 static void arm_deadline(uint64_t when);
+static void drain_done(void);
+
+/*
+ * Whether the loop thread should run @w itself, now (g.lock held): a
+ * request whose model runs in under INLINE_NS, when nothing else waits
+ * and a worker is idle, so that the pick would be @w anyway.  It saves
+ * the two thread switches to a worker and back, which cost more than
+ * such a request runs; the loop is kept from other work no longer than
+ * a switch would.
+ */
+static bool run_here(const struct work *w)
+{
+	const struct tenant *t;
+	uint64_t avg = w->inst->me->avg_ns;
+
+	if (!avg || avg > INLINE_NS || !g.idle || g.load_head ||
+	    w->inst->max_batch > 1 ||
+	    w->tenant->in_flight >= w->tenant->max_in_flight)
+		return false;
+	for (t = g.tenants; t; t = t->next)
+		if (t->q_head)
+			return false;
+	return true;
+}
 
 /* INFER, or INFER2 with a deadline @deadline_ns after now (0: none). */
 static void do_infer(struct conn *c, uint32_t seq, uint32_t model_id,
@@ -1886,6 +1922,13 @@ static void do_infer(struct conn *c, uint32_t seq, uint32_t model_id,
 
 		if (t->pass < v)
 			t->pass = v;
+	}
+	if (run_here(w)) {
+		start_locked(w);
+		pthread_mutex_unlock(&g.lock);
+		run_infer(w);
+		drain_done();
+		return;
 	}
 	if (t->q_tail)
 		t->q_tail->next = w;
@@ -2172,6 +2215,7 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *data)
 	pthread_mutex_unlock(&g.lock);
 	if (next)
 		arm_deadline(next);
+	drain_done(); /* what expired: the loop is not woken for it */
 	return 0;
 }
 
@@ -2202,7 +2246,6 @@ static void arm_deadline(uint64_t when)
 
 static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *data)
 {
-	struct work *w;
 	uint64_t v;
 
 	(void)s;
@@ -2210,6 +2253,15 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *data)
 	(void)data;
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		logmsg("eventfd read: %s", strerror(errno));
+	drain_done();
+	return 0;
+}
+
+/* Answer and free every finished work item. */
+static void drain_done(void)
+{
+	struct work *w;
+
 	for (;;) {
 		pthread_mutex_lock(&g.lock);
 		w = g.done_head;
@@ -2227,7 +2279,6 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *data)
 			infer_done(w);
 		work_free(w);
 	}
-	return 0;
 }
 
 /* ---- receiving --------------------------------------------------------- */
@@ -2364,7 +2415,7 @@ static int on_conn(sd_event_source *s, int fd, uint32_t revents, void *data)
 	(void)s;
 	(void)revents;
 	c->refs++;
-	for (round = 0; round < 16 && !c->closed; round++) {
+	for (round = 0; round < CONN_ROUNDS && !c->closed; round++) {
 		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 		struct msghdr mh = {
 			.msg_iov = &iov,
@@ -2991,6 +3042,7 @@ int main(int argc, char **argv)
 		logmsg("sd-event: %s", strerror(-ret));
 		goto fail;
 	}
+	g.loop_thread = pthread_self();
 	for (i = 0; i < g.nworkers; i++) {
 		ret = pthread_create(&g.workers[i], NULL, worker_main, NULL);
 		if (ret) {
