@@ -592,6 +592,76 @@ TEST(freeing_a_context_with_jobs_in_flight)
 	gconv_dev_close(dev);
 }
 
+TEST(digits_in_one_gconv_segments)
+{
+	struct digits *dg = digits();
+	struct gconv_dev *dev = open_dev("drm");
+	struct gconv_ctx *ctx = new_ctx(dev);
+	struct gconv_dev_model *dm;
+	struct gconv_job_result res;
+	uint32_t n, s;
+	int64_t i;
+
+	CHECK_OK(gconv_dev_model_load(ctx, dg->m, NULL, &dm, err, sizeof(err)));
+	CHECK_OK(gconv_dev_model_segment(dm, 1, err, sizeof(err)));
+	n = gconv_dev_model_num_segments(dm);
+	CHECK(n == gconv_model_gconv_count(dg->m));
+	for (i = 0; i < 10; i++) {
+		memcpy(gconv_dev_model_input(dm, 0), dg->x.data + i * 64,
+		       64 * sizeof(float));
+		for (s = 0; s < n; s++) {
+			CHECK_OK(gconv_dev_model_run_segment(
+				dm, s, GCONV_PRIORITY_NORMAL, WAIT_NS, &res, err,
+				sizeof(err)));
+			CHECK_EQ_INT(res.status, GCONV_JOB_OK);
+		}
+		check_sample(dg, dm, i, "segments");
+	}
+	printf("  10 samples as %u one-GCONV jobs each, outputs equal to the "
+	       "cpu backend's\n",
+	       n);
+	gconv_dev_close(dev);
+}
+
+TEST(digits_moves_to_the_other_device_with_its_arena)
+{
+	struct digits *dg = digits();
+	struct gconv_dev *d0, *d1;
+	struct gconv_ctx *c0, *c1;
+	struct gconv_dev_model *a, *b;
+	struct gconv_buf *arena;
+	int fd;
+
+	if (g_devices < 2) {
+		printf("  one device: nothing to move to\n");
+		return;
+	}
+	d0 = open_dev("drm:0");
+	d1 = open_dev("drm:1");
+	c0 = new_ctx(d0);
+	c1 = new_ctx(d1);
+	CHECK_OK(gconv_dev_model_load(c0, dg->m, NULL, &a, err, sizeof(err)));
+	memcpy(gconv_dev_model_input(a, 0), dg->x.data + 3 * 64,
+	       64 * sizeof(float));
+	/* the arena (inputs written on device 0's mapping) goes to device 1
+	 * as a dma-buf; the model is placed there on it */
+	CHECK_OK(gconv_buf_export(gconv_dev_model_arena(a), &fd));
+	CHECK_OK(gconv_buf_import(c1, fd, 0, &arena, err, sizeof(err)));
+	close(fd);
+	CHECK_OK(gconv_dev_model_place(c1, dg->m, NULL, arena, &b, err,
+				       sizeof(err)));
+	CHECK_OK(gconv_dev_model_run(b, GCONV_PRIORITY_NORMAL, WAIT_NS, NULL,
+				     err, sizeof(err)));
+	check_sample(dg, b, 3, "device 1 on device 0's arena");
+	/* device 0's mapping sees what device 1 wrote */
+	check_sample(dg, a, 3, "device 0's view of it");
+	gconv_dev_close(d0);
+	CHECK_OK(gconv_dev_model_run(b, GCONV_PRIORITY_NORMAL, WAIT_NS, NULL,
+				     err, sizeof(err)));
+	check_sample(dg, b, 3, "device 1 after device 0 closed");
+	gconv_dev_close(d1);
+}
+
 static const struct test tests[] = {
 	T(lists_devices),
 	T(opens_by_default_number_and_path),
@@ -603,6 +673,8 @@ static const struct test tests[] = {
 	T(writing_a_read_only_buffer_faults),
 	T(banned_after_three_faults),
 	T(digits_on_two_contexts_sharing_weights),
+	T(digits_in_one_gconv_segments),
+	T(digits_moves_to_the_other_device_with_its_arena),
 	T(fault_stays_in_its_context),
 	T(freeing_a_context_with_jobs_in_flight),
 };
