@@ -66,7 +66,7 @@
 #define PASS_SCALE	   1024 /* virtual time: device ns * PASS_SCALE / weight */
 #define FIRST_GUESS_NS	   1000000 /* a model's run time before it has run */
 #define MAX_DEVICES	   16
-#define MIN_EST_NS	   1000 /* the least a request is charged up front */
+#define MIN_EST_NS	   1000	 /* the least a request is charged up front */
 #define INLINE_NS	   50000 /* shorter requests may run on the loop */
 /*
  * Messages read per wake-up of a connection.  One: a client waiting for
@@ -97,6 +97,8 @@ struct device {
 	uint64_t running_ns; /* estimated run time of what runs on it now */
 	uint64_t placed;     /* bytes of the instances on it */
 	uint64_t jobs, device_errors, retries, moved_in;
+	uint64_t busy_ns; /* time jobs ran on it (as gconvd measures) */
+	bool draining;	  /* gconvctl drain: nothing new goes there */
 };
 
 /*
@@ -106,8 +108,7 @@ struct device {
 struct batch_model {
 	struct batch_model *next;
 	uint32_t rows;
-	bool busy;   /* a worker has it; g.lock */
-	bool broken; /* it cannot batch this model: never again */
+	bool busy; /* a worker has it; g.lock */
 	struct gconv_model *model;
 	struct device *dev; /* where it is placed; NULL: not yet */
 	struct gconv_ctx *ctx;
@@ -129,6 +130,7 @@ struct model_entry {
 	/* batching (g.lock): the ONNX file, kept to compile batches from */
 	void *src;
 	struct batch_model *batches;
+	bool nobatch; /* it cannot be batched (a .gcm, or its shapes) */
 };
 
 enum work_kind { WORK_LOAD, WORK_INFER };
@@ -274,6 +276,8 @@ static struct {
 	uint32_t device_errors;	   /* the policy's, for the workers */
 	unsigned int idle;	   /* workers waiting for work */
 	uint64_t batches, batched; /* batches run, and requests in them */
+	/* jobs by requests in them: 1, 2, 3-4, 5-8, ... 33-64 (g.lock) */
+	uint64_t batch_hist[7];
 	pthread_t loop_thread;
 	bool quit;
 	pthread_t workers[MAX_WORKERS];
@@ -469,11 +473,11 @@ static uint64_t queued_ns(const struct device *d)
 }
 
 /*
- * Where to place a model: the working device (other than @not) with the
+ * Where to place a model: the working device (other than @skip) with the
  * least work queued and running on it, then the fewest bytes placed on
  * it (device memory is what instances take), then the lowest index.
  */
-static struct device *pick_device(const struct device * not )
+static struct device *pick_device(const struct device *skip)
 {
 	struct device *best = NULL;
 	uint64_t best_ns = 0, ns;
@@ -482,7 +486,7 @@ static struct device *pick_device(const struct device * not )
 	for (i = 0; i < g.ndevs; i++) {
 		struct device *d = &g.devs[i];
 
-		if (d->failed || d == not )
+		if (d->failed || d->draining || d == skip)
 			continue;
 		ns = d->running_ns + queued_ns(d);
 		if (!best || ns < best_ns ||
@@ -510,6 +514,16 @@ static bool device_fault(int rc, const struct gconv_job_result *res)
 		}
 	}
 	return rc == -ENODEV || rc == -ETIME || rc == -ENXIO;
+}
+
+/* Count a job of @n requests in the batch-size histogram (g.lock held). */
+static void batch_hist_add(unsigned int n)
+{
+	unsigned int b = 0;
+
+	while (b < 6 && (1u << b) < n)
+		b++;
+	g.batch_hist[b]++;
 }
 
 /* Count @jobs that ran on @d, the last of which ended in @fault or not
@@ -662,6 +676,7 @@ static unsigned int batch_gather(struct work *w, struct work **list,
 		room = t->max_in_flight - t->in_flight - (t == w->tenant);
 		for (x = t->q_head; x && n < max && room; x = x->next) {
 			if (x == w || x->inst->me != me || x->next_seg ||
+			    x->inst->max_batch <= 1 ||
 			    (x->deadline && now >= x->deadline))
 				continue;
 			list[n++] = x;
@@ -687,7 +702,7 @@ static struct batch_model *batch_claim(struct model_entry *me, uint32_t rows)
 		bm->next = me->batches;
 		me->batches = bm;
 	}
-	if (bm->busy || bm->broken)
+	if (bm->busy)
 		return NULL;
 	bm->busy = true;
 	return bm;
@@ -732,21 +747,23 @@ again:
 		return NULL;
 	w = best->q_head;
 	now = now_ns();
-	if (w->deadline && now >= w->deadline) {
+	if (w->deadline && !w->t_start && now >= w->deadline) {
 		/* too late to start: answered by the loop, never run */
 		queue_remove(best, w);
 		w->expired = true;
 		work_done_locked(w);
 		goto again;
 	}
-	if (w->inst->max_batch > 1 && !w->next_seg) {
+	if (w->inst->max_batch > 1 && !w->next_seg && !w->inst->me->nobatch) {
 		uint32_t max = w->inst->max_batch, rows = 2;
+		uint64_t due = w->t_queued + w->inst->batch_delay_ns;
 
+		/* a deadline before the batch is due: no waiting at all */
+		if (w->deadline && w->deadline < due)
+			due = now;
 		n = batch_gather(w, list, max);
-		if (n < max && now < w->t_queued + w->inst->batch_delay_ns) {
+		if (n < max && now < due) {
 			/* wait for more, and run something else meanwhile */
-			uint64_t due = w->t_queued + w->inst->batch_delay_ns;
-
 			if (!*wake || due < *wake)
 				*wake = due;
 			best->skip = true;
@@ -1063,10 +1080,10 @@ static bool should_yield(const struct work *w)
 static bool run_infer(struct work *w)
 {
 	struct instance *inst = w->inst;
-	uint32_t segment, nseg, s;
+	uint32_t segment, nseg = 0, s;
 	unsigned int jobs;
-	bool stop = false, yield = false, fault;
-	uint64_t t0, ran = 0;
+	bool stop = false, yield = false, fault, drain;
+	uint64_t t0, t1, ran = 0;
 	char msg[256];
 
 	if (!w->t_start)
@@ -1077,12 +1094,16 @@ again:
 	pthread_mutex_lock(&g.lock);
 	segment = g.segment;
 	fault = inst->dev->failed;
+	drain = inst->dev->draining;
 	pthread_mutex_unlock(&g.lock);
-	if (fault) {
+	if (fault || drain) {
 		w->rc = migrate(w);
-		if (w->rc)
+		if (w->rc && fault)
 			goto out;
-		w->next_seg = 0;
+		if (!w->rc)
+			w->next_seg = 0;
+		/* draining, and nowhere else to go: it runs there still */
+		w->rc = 0;
 	}
 	if (inst->segment != segment) {
 		w->rc = gconv_dev_model_segment(inst->dm, segment, msg,
@@ -1114,11 +1135,14 @@ again:
 			pthread_mutex_unlock(&g.lock);
 		}
 	}
-	ran += now_ns() - t0;
+	t1 = now_ns();
+	ran += t1 - t0;
 	fault = device_fault(w->rc, &w->res);
 	pthread_mutex_lock(&g.lock);
 	device_count(inst->dev, jobs, fault);
-	if (fault && !w->retried && !w->canceled) {
+	inst->dev->busy_ns += t1 - t0;
+	/* not after gconvd gave up waiting: the job may still run (drm) */
+	if (fault && !w->retried && !w->canceled && w->rc != -ETIME) {
 		w->retried = true;
 		inst->dev->retries++;
 		pthread_mutex_unlock(&g.lock);
@@ -1132,7 +1156,7 @@ out:
 	w->used_ns += ran;
 	pthread_mutex_lock(&g.lock);
 	stop_locked(w, ran);
-	if (yield) {
+	if (yield && !w->canceled) {
 		/* back to the head of its queue, to go on where it stopped */
 		struct tenant *t = w->tenant;
 
@@ -1146,11 +1170,13 @@ out:
 		return true;
 	}
 	w->t_end = now_ns();
-	if (!w->rc) {
+	/* a whole run, in one attempt, is what a model takes */
+	if (!w->rc && !w->retried && nseg && w->next_seg == nseg) {
 		struct model_entry *me = inst->me;
 
 		me->avg_ns = me->avg_ns ? (me->avg_ns * 7 + w->used_ns) / 8
 					: w->used_ns;
+		batch_hist_add(1);
 	}
 	work_done_locked(w);
 	pthread_mutex_unlock(&g.lock);
@@ -1207,11 +1233,13 @@ static int batch_prepare(struct work *w, struct batch_model *bm)
 				goto mismatch;
 		}
 	}
-	if (bm->dev && !bm->dev->failed)
-		return 0;
 	pthread_mutex_lock(&g.lock);
-	d = w->inst->dev->failed ? pick_device(NULL) : w->inst->dev;
+	d = bm->dev && !bm->dev->failed ? bm->dev : NULL;
+	if (!d)
+		d = w->inst->dev->failed ? pick_device(NULL) : w->inst->dev;
 	pthread_mutex_unlock(&g.lock);
+	if (d && d == bm->dev)
+		return 0;
 	if (!d)
 		return -ENODEV;
 	ret = gconv_ctx_create(d->dev, &ctx, msg, sizeof(msg));
@@ -1258,7 +1286,7 @@ static void run_batch(struct work *w)
 	unsigned int n = 0;
 	uint32_t i, row;
 	char msg[256];
-	bool fault;
+	bool fault, fallback;
 	int ret;
 
 	w->bm = NULL; /* if it runs alone and yields, it comes back alone */
@@ -1267,8 +1295,8 @@ static void run_batch(struct work *w)
 	ret = batch_prepare(w, bm);
 	if (ret) {
 		pthread_mutex_lock(&g.lock);
-		if (ret != -ENODEV)
-			bm->broken = true;
+		if (ret == -EINVAL)
+			me->nobatch = true; /* it never will: stop waiting */
 		bm->busy = false;
 		pthread_mutex_unlock(&g.lock);
 		goto alone;
@@ -1290,37 +1318,41 @@ static void run_batch(struct work *w)
 				  sizeof(msg));
 	ns = now_ns() - t0;
 	fault = device_fault(ret, &res);
+	fallback = ret && (fault || ret != -EIO);
+	/* the rows out while the batch model is still this worker's */
+	for (x = w, row = 0; !ret && x; x = x->batch_next, row++)
+		for (i = 0; i < nout; i++) {
+			const struct gconv_tensor_info *ti =
+				gconv_model_output(me->model, i);
+
+			memcpy((float *)gconv_dev_model_output(x->inst->dm, i),
+			       gconv_dev_model_output(bm->dm, i) +
+				       row * ti->elems,
+			       ti->elems * sizeof(float));
+		}
 	pthread_mutex_lock(&g.lock);
 	device_count(bm->dev, 1, fault);
+	bm->dev->busy_ns += ns;
 	bm->busy = false;
 	if (!ret) {
 		g.batches++;
 		g.batched += n;
+		batch_hist_add(n);
 	}
 	pthread_mutex_unlock(&g.lock);
-	if (ret && (fault || ret != -EIO)) {
+	if (fallback) {
 		vlog("a batch of %u for model '%s': %s; running each alone", n,
 		     w->inst->name, msg);
 		goto alone;
 	}
-	for (x = w, row = 0; x; x = next, row++) {
+	/* bm and me may go with the last request answered: not used below */
+	for (x = w; x; x = next) {
 		next = x->batch_next;
 		x->batch_next = NULL;
 		x->res = res;
 		x->rc = ret;
 		if (ret)
 			snprintf(x->err, sizeof(x->err), "%s", msg);
-		else
-			for (i = 0; i < nout; i++) {
-				const struct gconv_tensor_info *ti =
-					gconv_model_output(me->model, i);
-
-				memcpy((float *)gconv_dev_model_output(
-					       x->inst->dm, i),
-				       gconv_dev_model_output(bm->dm, i) +
-					       row * ti->elems,
-				       ti->elems * sizeof(float));
-			}
 		x->used_ns = ns / n;
 		pthread_mutex_lock(&g.lock);
 		stop_locked(x, ns / n);
@@ -1361,6 +1393,9 @@ static void *worker_main(void *arg)
 		}
 		if (g.quit)
 			break;
+		/* a batch is waiting too: an idle worker keeps its time */
+		if (wake && g.idle)
+			pthread_cond_signal(&g.cond);
 		w->state = WORK_RUNNING;
 		pthread_mutex_unlock(&g.lock);
 
@@ -2197,7 +2232,7 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *data)
 	for (t = g.tenants; t; t = t->next) {
 		prev = NULL;
 		for (pp = &t->q_head; (w = *pp);) {
-			if (w->deadline && w->deadline <= now) {
+			if (w->deadline && !w->t_start && w->deadline <= now) {
 				*pp = w->next;
 				if (t->q_tail == w)
 					t->q_tail = prev;
@@ -2206,7 +2241,8 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *data)
 				work_done_locked(w);
 				continue;
 			}
-			if (w->deadline && (!next || w->deadline < next))
+			if (w->deadline && !w->t_start &&
+			    (!next || w->deadline < next))
 				next = w->deadline;
 			prev = w;
 			pp = &w->next;
@@ -2727,7 +2763,8 @@ static void usage(FILE *f)
 		"\n"
 		"  --device SPEC    a device to run on, up to %d times: cpu "
 		"(default;\n"
-		"                   the engine in gconvd), drm (the first gconv "
+		"                   the engine in gconvd), drm (the first "
+		"gconv "
 		"accel\n"
 		"                   device), drm:N or drm:/dev/accel/accelN; "
 		"--backend\n"

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -893,6 +894,197 @@ static void test_no_device(void)
 	stop_daemon();
 }
 
+/* ---- review regressions -----------------------------------------------------
+ */
+
+/* One client thread of test_batching_two_workers. */
+struct b2_thread {
+	pthread_t t;
+	int idx, good, total, failed;
+	float (*ref)[10], (*x)[64];
+	char err[512];
+};
+
+static void *b2_main(void *arg)
+{
+	struct b2_thread *b = arg;
+	struct gconv_client_model *m[1];
+	struct gconv_client *c;
+	int i;
+
+	c = digits_client("batch2", m, 1, b->err, sizeof(b->err));
+	if (!c) {
+		b->failed = 1;
+		return NULL;
+	}
+	for (i = 0; i < 300; i++) {
+		int k = (b->idx + i) % NBATCH;
+
+		memcpy(gconv_client_input_data(m[0], 0), b->x[k],
+		       sizeof(b->x[0]));
+		memset((void *)gconv_client_output_data(m[0], 0), 0,
+		       sizeof(b->ref[0]));
+		b->total++;
+		if (gconv_client_infer(m[0], NULL, b->err, sizeof(b->err))) {
+			b->failed++;
+			continue;
+		}
+		b->good += !memcmp(gconv_client_output_data(m[0], 0), b->ref[k],
+				   sizeof(b->ref[0]));
+	}
+	gconv_client_close(c);
+	return NULL;
+}
+
+/*
+ * Batches with two workers and six clients sending as they please: a
+ * batch model stays one worker's until every row of its outputs is
+ * copied out (another batch used to overwrite them: 5% wrong outputs).
+ */
+static void test_batching_two_workers(void)
+{
+	static const char *const args[] = { "--backend", "cpu", "--workers",
+					    "2", NULL };
+	float ref[NBATCH][10], x[NBATCH][64];
+	struct b2_thread th[6];
+	int good = 0, total = 0, failed = 0, i;
+
+	if (digits_reference(ref, x)) {
+		check(0, "batching, 2 workers: the reference outputs");
+		return;
+	}
+	start_daemon_args("batch2",
+			  "[tenant default]\nmax-in-flight = 16\n"
+			  "[model digits]\nmax-batch = 2\nbatch-delay = 1ms\n",
+			  args);
+	memset(th, 0, sizeof(th));
+	for (i = 0; i < 6; i++) {
+		th[i].idx = i;
+		th[i].ref = ref;
+		th[i].x = x;
+		pthread_create(&th[i].t, NULL, b2_main, &th[i]);
+	}
+	for (i = 0; i < 6; i++) {
+		pthread_join(th[i].t, NULL);
+		good += th[i].good;
+		total += th[i].total;
+		failed += th[i].failed;
+		if (th[i].failed)
+			printf("# client %d: %s\n", i, th[i].err);
+	}
+	check(!failed && good == total && total == 6 * 300,
+	      "batching, 2 workers: %d of %d requests from 6 clients got "
+	      "their own sample's output (%d failed)",
+	      good, total, failed);
+	stop_daemon();
+	check(log_number("batch2", "batching: ") > 0,
+	      "batching, 2 workers: some ran in batches (%lld requests)",
+	      log_number("batch2", "batching: "));
+}
+
+/* A deadline is about starting: one that passes later, while it waits
+ * for a batch or after it yielded, does not fail a request. */
+static void test_deadlines_and_batches(void)
+{
+	float ref[NBATCH][10], x[NBATCH][64];
+	struct gconv_client_model *m[1];
+	struct gconv_client *c;
+	char err[512];
+	int ret;
+
+	if (digits_reference(ref, x)) {
+		check(0, "deadline and batch: the reference outputs");
+		return;
+	}
+	start_daemon("dlbatch", "[model digits]\nmax-batch = 4\n"
+				"batch-delay = 10s\n");
+	c = digits_client("dlbatch", m, 1, err, sizeof(err));
+	ret = c ? 0 : -1;
+	if (c) {
+		memcpy(gconv_client_input_data(m[0], 0), x[2], sizeof(x[2]));
+		ret = gconv_client_infer_start_deadline(m[0], 200000000, err,
+							sizeof(err));
+		if (!ret)
+			ret = gconv_client_infer_wait(m[0], -1, NULL, err,
+						      sizeof(err));
+	}
+	check(!ret && !memcmp(gconv_client_output_data(m[0], 0), ref[2],
+			      sizeof(ref[2])),
+	      "deadline and batch: a request with a 200 ms deadline does not "
+	      "wait out a 10 s batch-delay%s%s",
+	      ret ? ": " : "", ret ? err : "");
+	if (c)
+		gconv_client_close(c);
+	stop_daemon();
+}
+
+/* Child for test_yield_keeps_deadline: a batch request with a deadline,
+ * then (@idx 1) a realtime one while it runs. */
+static void yield_child(int idx, int go_fd, int ready_fd)
+{
+	struct gconv_client_model *m;
+	char err[512], b = 0;
+	int ret;
+
+	child_connect("yield", idx, "slow", &m, 1);
+	if (write(ready_fd, &b, 1) != 1 || read(go_fd, &b, 1) != 1)
+		_exit(1);
+	ret = idx ? gconv_client_infer(m, NULL, err, sizeof(err))
+		  : gconv_client_infer_start_deadline(m, 300000000, err,
+						      sizeof(err));
+	if (!ret && !idx)
+		ret = gconv_client_infer_wait(m, -1, NULL, err, sizeof(err));
+	if (ret) {
+		snprintf(g_sh->err[idx], sizeof(g_sh->err[0]), "%s", err);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+static void test_yield_keeps_deadline(void)
+{
+	static const char *const policy =
+		"[gconvd]\nunknown-users = refuse\nsegment = 1\n"
+		"[tenant batch]\nusers = 62000\npriority = batch\n"
+		"[tenant rt]\nusers = 62001\npriority = realtime\n";
+	int go[2][2], ready[2], i, st, ok = 1;
+	pid_t kid[2];
+	char b = 0;
+
+	start_daemon("yield", policy);
+	if (pipe(ready))
+		exit(1);
+	for (i = 0; i < 2; i++) {
+		if (pipe(go[i]))
+			exit(1);
+		kid[i] = fork();
+		if (!kid[i]) {
+			close(ready[0]);
+			yield_child(i, go[i][0], ready[1]);
+		}
+	}
+	close(ready[1]);
+	for (i = 0; i < 2; i++)
+		if (read(ready[0], &b, 1) != 1)
+			ok = 0;
+	if (write(go[0][1], &b, 1) != 1)
+		ok = 0;
+	usleep(150000);
+	if (write(go[1][1], &b, 1) != 1)
+		ok = 0;
+	for (i = 0; i < 2; i++) {
+		waitpid(kid[i], &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			ok = 0;
+			printf("# child %d: %s\n", i, g_sh->err[i]);
+		}
+	}
+	check(ok, "yield: a request with a 300 ms deadline that started, "
+		  "yielded to a realtime one and resumed after its deadline "
+		  "ends OK");
+	stop_daemon();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -935,6 +1127,10 @@ int main(int argc, char **argv)
 	test_failover();
 	test_retry();
 	test_no_device();
+	test_batching_two_workers();
+	test_deadlines_and_batches();
+	memset(g_sh, 0, sizeof(*g_sh));
+	test_yield_keeps_deadline();
 	if (!g_failed) {
 		char cmd[128];
 
