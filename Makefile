@@ -85,7 +85,7 @@ TOOL_COMMON := $(BUILD)/tests/common/sample_chain.o
 # the daemon: sd-event and sd-daemon (libsystemd), inih for the policy file
 DAEMON := $(BUILD)/bin/gconvd
 DAEMON_OBJS := $(BUILD)/daemon/gconvd.o $(BUILD)/daemon/policy.o
-DAEMON_LIBS := -lsystemd -linih -lpthread
+DAEMON_LIBS := -lsystemd -linih -ljson-c -lmicrohttpd -lpthread
 $(DAEMON_OBJS): CPPFLAGS_ALL += -Idaemon
 
 $(DAEMON): $(DAEMON_OBJS) $(LIB)

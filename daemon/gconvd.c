@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -45,6 +46,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <xxhash.h>
@@ -79,6 +84,40 @@
 struct conn;
 struct instance;
 struct tenant;
+
+/* Histogram buckets of request times (ns; the last is +Inf). */
+#define NBUCKETS 16
+static const uint64_t bucket_ns[NBUCKETS] = {
+	100000,	   250000,    500000,	 1000000,    2500000,	5000000,
+	10000000,  25000000,  50000000,	 100000000,  250000000, 500000000,
+	1000000000, 2500000000, 5000000000, 10000000000,
+};
+
+struct hist {
+	uint64_t count[NBUCKETS + 1]; /* per bucket, not cumulative */
+	uint64_t sum_ns, n;
+};
+
+/* Error labels of gconvd_request_errors_total. */
+enum err_label {
+	ERR_BUSY,
+	ERR_SHUTDOWN,
+	ERR_DEADLINE,
+	ERR_CANCELED,
+	ERR_DEVICE,
+	ERR_JOB, /* INFER_REPLY with a status other than OK */
+	ERR_NLABELS,
+};
+
+/* A tenant's requests for one model name: metrics (the loop's). */
+struct mstat {
+	struct mstat *next;
+	char model[GCONVD_NAME_LEN];
+	uint64_t requests, completed;
+	uint64_t errors[ERR_NLABELS];
+	uint64_t job_status[9]; /* ERR_JOB by enum gconv_job_status */
+	struct hist queue, exec;
+};
 
 /*
  * A device gconvd runs on (--device, in order).  Instances are placed on
@@ -166,7 +205,7 @@ struct work {
 	int model_fd;
 	uint64_t size;
 	uint32_t format;
-	char name[GCONVD_NAME_LEN];
+	char name[GCONVD_NAME_LEN]; /* LOAD's; an INFER's model's */
 	bool keep_src; /* the policy batches this model */
 	/* LOAD: out */
 	struct model_entry *me; /* a reference, or NULL */
@@ -196,6 +235,8 @@ struct tenant {
 	uint32_t clients, models;
 	uint64_t memory;
 	uint64_t requests, completed, failed, rejected;
+	uint64_t device_ns;    /* device time its requests used; g.lock */
+	struct mstat *mstats; /* per model, for metrics; the loop's */
 };
 
 /* A model loaded by one connection: its own context and I/O buffer. */
@@ -237,6 +278,7 @@ struct conn {
 	struct work *pending; /* LOADs and INFERs not yet answered */
 	uint32_t next_id;
 	unsigned int version; /* of the protocol, after HELLO */
+	bool admin;	      /* an administration connection (gconvctl) */
 	unsigned int refs;    /* being open + each work item */
 	bool closed;
 };
@@ -279,6 +321,7 @@ static struct {
 	/* jobs by requests in them: 1, 2, 3-4, 5-8, ... 33-64 (g.lock) */
 	uint64_t batch_hist[7];
 	pthread_t loop_thread;
+	uint64_t start_ns;
 	bool quit;
 	pthread_t workers[MAX_WORKERS];
 	unsigned int started;
@@ -648,6 +691,7 @@ static void stop_locked(struct work *w, uint64_t ns)
 	struct tenant *t = w->tenant;
 
 	t->in_flight--;
+	t->device_ns += ns;
 	w->est_dev->running_ns -= w->est_ns;
 	charge(t, ns > w->est_ns ? ns - w->est_ns : w->est_ns - ns,
 	       ns > w->est_ns);
@@ -1700,6 +1744,49 @@ static struct tenant *tenant_get(const struct tenant_policy *tp)
 
 /* ---- requests ---------------------------------------------------------- */
 
+/* ---- request metrics (the loop's) ------------------------------------ */
+
+/* @t's counters for model @model (made on first use; NULL: no memory). */
+static struct mstat *mstat_get(struct tenant *t, const char *model)
+{
+	struct mstat *ms;
+
+	for (ms = t->mstats; ms; ms = ms->next)
+		if (!strcmp(ms->model, model))
+			return ms;
+	ms = calloc(1, sizeof(*ms));
+	if (!ms)
+		return NULL;
+	set_name(ms->model, sizeof(ms->model), model);
+	ms->next = t->mstats;
+	t->mstats = ms;
+	return ms;
+}
+
+static void hist_add(struct hist *h, uint64_t ns)
+{
+	unsigned int b = 0;
+
+	while (b < NBUCKETS && ns > bucket_ns[b])
+		b++;
+	h->count[b]++;
+	h->sum_ns += ns;
+	h->n++;
+}
+
+/* A request of @t for @model that failed as @e (ERR_JOB: @status). */
+static void count_error(struct tenant *t, const char *model, enum err_label e,
+			uint32_t status)
+{
+	struct mstat *ms = mstat_get(t, model);
+
+	if (!ms)
+		return;
+	ms->errors[e]++;
+	if (e == ERR_JOB && status < 9)
+		ms->job_status[status]++;
+}
+
 static struct instance *find_instance(struct conn *c, uint32_t id)
 {
 	struct instance *i;
@@ -1728,13 +1815,70 @@ static struct work *work_new(struct conn *c, enum work_kind kind, uint32_t seq)
 	return w;
 }
 
+static void do_admin(struct conn *c, const struct gconvd_admin *a);
+
+/* Whether the peer of @c may administer: root or the admin-group. */
+static bool admin_allowed(const struct conn *c)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+	size_t i;
+
+	if (!c->uid)
+		return true;
+	if (!g.policy->have_admin_gid)
+		return false;
+	if (c->gid == g.policy->admin_gid)
+		return true;
+	/* the peer's supplementary groups, as the kernel saw them */
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
+		return false;
+	for (i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == g.policy->admin_gid)
+			return true;
+	return false;
+}
+
+static void hello_admin(struct conn *c, const struct gconvd_hello *h)
+{
+	struct gconvd_hello_reply r;
+
+	if (h->version_max < 3) {
+		send_error(c, h->hdr.seq, GCONVD_E_VERSION,
+			   "administration needs protocol version 3");
+		conn_close(c, "admin HELLO below version 3");
+		return;
+	}
+	if (!admin_allowed(c)) {
+		send_error(c, h->hdr.seq, GCONVD_E_DENIED,
+			   "uid %u may not administer gconvd: root or the "
+			   "policy's admin-group only",
+			   (unsigned int)c->uid);
+		conn_close(c, "administration refused");
+		return;
+	}
+	c->admin = true;
+	c->version = GCONVD_VERSION;
+	vlog("conn %" PRIu64 " (pid %d uid %u '%s'): administration",
+	     c->serial, (int)c->pid, (unsigned int)c->uid, c->client);
+	memset(&r, 0, sizeof(r));
+	gconvd_hdr_init(&r.hdr, GCONVD_MSG_HELLO_REPLY, sizeof(r),
+			h->hdr.seq);
+	r.version = GCONVD_VERSION;
+	r.backend = gconv_dev_backend(g.devs[0].dev) == GCONV_BACKEND_DRM
+			    ? GCONVD_BACKEND_DRM
+			    : GCONVD_BACKEND_CPU;
+	r.max_msg = GCONVD_MAX_MSG;
+	send_msg(c, &r, sizeof(r), -1);
+}
+
 static void do_hello(struct conn *c, const struct gconvd_hello *h)
 {
 	const struct tenant_policy *tp;
 	struct gconvd_hello_reply r;
 	uint32_t seq = h->hdr.seq;
 
-	if (c->tenant) {
+	if (c->tenant || c->admin) {
 		send_error(c, seq, GCONVD_E_ORDER, "HELLO twice");
 		conn_close(c, "HELLO twice");
 		return;
@@ -1747,6 +1891,10 @@ static void do_hello(struct conn *c, const struct gconvd_hello *h)
 			   "client %u to %u",
 			   GCONVD_VERSION, h->version_min, h->version_max);
 		conn_close(c, "no common protocol version");
+		return;
+	}
+	if (h->flags & GCONVD_HELLO_F_ADMIN) {
+		hello_admin(c, h);
 		return;
 	}
 	tp = policy_lookup(g.policy, c->uid, c->gid);
@@ -1879,6 +2027,7 @@ static void do_unload(struct conn *c, const struct gconvd_unload *u)
 
 static void arm_deadline(uint64_t when);
 static void drain_done(void);
+static void http_serve(void);
 
 /*
  * Whether the loop thread should run @w itself, now (g.lock held): a
@@ -1910,6 +2059,7 @@ static void do_infer(struct conn *c, uint32_t seq, uint32_t model_id,
 	struct instance *inst = find_instance(c, model_id);
 	struct tenant *t = c->tenant;
 	uint32_t queued, max;
+	struct mstat *ms;
 	struct work *w;
 
 	if (!inst) {
@@ -1918,11 +2068,13 @@ static void do_infer(struct conn *c, uint32_t seq, uint32_t model_id,
 		return;
 	}
 	if (g.stopping) {
+		count_error(t, inst->name, ERR_SHUTDOWN, 0);
 		send_error(c, seq, GCONVD_E_SHUTDOWN, "gconvd is stopping");
 		return;
 	}
 	if (inst->pending) {
 		t->rejected++;
+		count_error(t, inst->name, ERR_BUSY, 0);
 		send_error(c, seq, GCONVD_E_BUSY,
 			   "model %u already has a request pending (seq %u)",
 			   model_id, inst->pending->seq);
@@ -1934,6 +2086,7 @@ static void do_infer(struct conn *c, uint32_t seq, uint32_t model_id,
 	pthread_mutex_unlock(&g.lock);
 	if (queued >= max) {
 		t->rejected++;
+		count_error(t, inst->name, ERR_BUSY, 0);
 		send_error(c, seq, GCONVD_E_BUSY,
 			   "tenant '%s' has %u requests queued (max-queued %u)",
 			   t->name, queued, max);
@@ -1945,11 +2098,14 @@ static void do_infer(struct conn *c, uint32_t seq, uint32_t model_id,
 		return;
 	}
 	w->inst = inst;
+	memcpy(w->name, inst->name, sizeof(w->name));
 	w->t_queued = now_ns();
 	if (deadline_ns)
 		w->deadline = w->t_queued + deadline_ns;
 	inst->pending = w;
 	t->requests++;
+	if ((ms = mstat_get(t, inst->name)))
+		ms->requests++;
 	pthread_mutex_lock(&g.lock);
 	/* a tenant coming back from idle does not bank device time */
 	if (!t->q_head && !t->in_flight) {
@@ -2166,6 +2322,7 @@ static void infer_done(struct work *w)
 	struct instance *inst = w->inst;
 	struct gconvd_infer_reply r;
 	struct tenant *t = w->tenant;
+	struct mstat *ms;
 
 	inst->pending = NULL;
 	if (inst->dead) {
@@ -2175,10 +2332,12 @@ static void infer_done(struct work *w)
 	}
 	if (c->closed || w->answered) {
 		t->failed++;
+		count_error(t, w->name, ERR_CANCELED, 0);
 		return;
 	}
 	if (w->expired && inst && !w->canceled) {
 		t->failed++;
+		count_error(t, w->name, ERR_DEADLINE, 0);
 		send_error(c, w->seq, GCONVD_E_DEADLINE,
 			   "deadline exceeded: it waited %" PRIu64
 			   " ms in the queue, the deadline was %" PRIu64 " ms",
@@ -2188,12 +2347,14 @@ static void infer_done(struct work *w)
 	}
 	if (w->canceled || !inst) {
 		t->failed++;
+		count_error(t, w->name, ERR_CANCELED, 0);
 		send_error(c, w->seq, GCONVD_E_CANCELED,
 			   inst ? "cancelled" : "the model was unloaded");
 		return;
 	}
 	if (w->rc && w->rc != -EIO) {
 		t->failed++;
+		count_error(t, w->name, ERR_DEVICE, 0);
 		send_error(c, w->seq, GCONVD_E_DEVICE,
 			   "the job did not run: %s", w->err);
 		return;
@@ -2202,6 +2363,14 @@ static void infer_done(struct work *w)
 		t->completed++;
 	else
 		t->failed++;
+	if ((ms = mstat_get(t, w->name))) {
+		if (w->res.status == GCONV_JOB_OK)
+			ms->completed++;
+		else
+			count_error(t, w->name, ERR_JOB, w->res.status);
+		hist_add(&ms->queue, w->t_start - w->t_queued);
+		hist_add(&ms->exec, w->used_ns);
+	}
 	memset(&r, 0, sizeof(r));
 	gconvd_hdr_init(&r.hdr, GCONVD_MSG_INFER_REPLY, sizeof(r), w->seq);
 	r.model_id = inst->id;
@@ -2290,6 +2459,7 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *data)
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		logmsg("eventfd read: %s", strerror(errno));
 	drain_done();
+	http_serve();
 	return 0;
 }
 
@@ -2317,6 +2487,808 @@ static void drain_done(void)
 	}
 }
 
+/* ---- administration (gconvctl; protocol version 3) ---------------------- */
+
+static const char *const prio_names[] = {
+	[PRIO_BATCH] = "batch",
+	[PRIO_NORMAL] = "normal",
+	[PRIO_REALTIME] = "realtime",
+};
+
+static const char *const job_status_names[9] = {
+	"ok",	 "invalid", "mmu_fault", "dma_error",	   "timeout",
+	"aborted", "error",   "bad_completion", "banned",
+};
+
+static const char *const err_names[ERR_NLABELS] = {
+	[ERR_BUSY] = "busy",	     [ERR_SHUTDOWN] = "shutdown",
+	[ERR_DEADLINE] = "deadline", [ERR_CANCELED] = "canceled",
+	[ERR_DEVICE] = "device",     [ERR_JOB] = "job",
+};
+
+static const char *device_state(const struct device *d)
+{
+	return d->failed ? "taken out" : d->draining ? "draining" : "working";
+}
+
+static void jadd_int(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void jadd_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static json_object *admin_status(void)
+{
+	json_object *o = json_object_new_object(), *devs;
+	uint64_t queued = 0, running = 0;
+	unsigned int clients = 0, admins = 0, i, models = 0;
+	struct model_entry *me;
+	struct tenant *t;
+	struct conn *c;
+
+	for (c = g.conns; c; c = c->next) {
+		if (c->admin)
+			admins++;
+		else if (c->tenant)
+			clients++;
+	}
+	jadd_str(o, "version", GCONVD_VERSION_STR);
+	jadd_int(o, "protocol", GCONVD_VERSION);
+	jadd_int(o, "pid", getpid());
+	jadd_int(o, "uptime_ns", (int64_t)(now_ns() - g.start_ns));
+	jadd_int(o, "workers", g.nworkers);
+	jadd_str(o, "policy", g.policy_path ? g.policy_path : "(built-in)");
+	jadd_str(o, "socket", g.socket_path);
+	jadd_int(o, "clients", clients);
+	jadd_int(o, "admin_clients", admins);
+	devs = json_object_new_array();
+	pthread_mutex_lock(&g.lock);
+	for (t = g.tenants; t; t = t->next) {
+		queued += t->queued;
+		running += t->in_flight;
+	}
+	for (me = g.models; me; me = me->next)
+		models++;
+	for (i = 0; i < g.ndevs; i++) {
+		const struct device *d = &g.devs[i];
+		json_object *x = json_object_new_object();
+
+		jadd_int(x, "index", d->index);
+		jadd_str(x, "spec", d->spec);
+		jadd_str(x, "name", gconv_dev_name(d->dev));
+		jadd_str(x, "backend", gconv_dev_backend(d->dev) ==
+						       GCONV_BACKEND_DRM
+					       ? "drm"
+					       : "cpu");
+		jadd_str(x, "state", device_state(d));
+		jadd_int(x, "placed_bytes", (int64_t)d->placed);
+		jadd_int(x, "jobs", (int64_t)d->jobs);
+		jadd_int(x, "device_errors", (int64_t)d->device_errors);
+		jadd_int(x, "retries", (int64_t)d->retries);
+		jadd_int(x, "models_moved_in", (int64_t)d->moved_in);
+		jadd_int(x, "busy_ns", (int64_t)d->busy_ns);
+		json_object_array_add(devs, x);
+	}
+	pthread_mutex_unlock(&g.lock);
+	for (t = g.tenants, i = 0; t; t = t->next)
+		i++;
+	jadd_int(o, "tenants", i);
+	jadd_int(o, "models_cached", models);
+	jadd_int(o, "queued", (int64_t)queued);
+	jadd_int(o, "running", (int64_t)running);
+	jadd_int(o, "segment", g.segment);
+	jadd_int(o, "batches", (int64_t)g.batches);
+	jadd_int(o, "batched_requests", (int64_t)g.batched);
+	json_object_object_add(o, "devices", devs);
+	return o;
+}
+
+static json_object *admin_tenants(void)
+{
+	json_object *a = json_object_new_array();
+	struct tenant *t;
+
+	for (t = g.tenants; t; t = t->next) {
+		json_object *x = json_object_new_object();
+
+		jadd_str(x, "name", t->name);
+		jadd_int(x, "clients", t->clients);
+		jadd_int(x, "models", t->models);
+		jadd_int(x, "memory", (int64_t)t->memory);
+		jadd_int(x, "requests", (int64_t)t->requests);
+		jadd_int(x, "completed", (int64_t)t->completed);
+		jadd_int(x, "failed", (int64_t)t->failed);
+		jadd_int(x, "rejected", (int64_t)t->rejected);
+		pthread_mutex_lock(&g.lock);
+		jadd_str(x, "priority", prio_names[t->priority]);
+		jadd_int(x, "weight", t->weight);
+		jadd_int(x, "memory_quota", (int64_t)t->memory_quota);
+		jadd_int(x, "max_queued", t->max_queued);
+		jadd_int(x, "max_in_flight", t->max_in_flight);
+		jadd_int(x, "queued", t->queued);
+		jadd_int(x, "running", t->in_flight);
+		jadd_int(x, "device_ns", (int64_t)t->device_ns);
+		pthread_mutex_unlock(&g.lock);
+		json_object_array_add(a, x);
+	}
+	return a;
+}
+
+static json_object *admin_jobs(void)
+{
+	json_object *a = json_object_new_array();
+	uint64_t now = now_ns();
+	struct conn *c;
+	struct work *w;
+
+	pthread_mutex_lock(&g.lock);
+	for (c = g.conns; c; c = c->next) {
+		for (w = c->pending; w; w = w->cnext) {
+			json_object *x = json_object_new_object();
+			const char *state;
+
+			if (w->answered)
+				continue;
+			if (w->kind == WORK_LOAD)
+				state = "loading";
+			else if (w->state == WORK_RUNNING)
+				state = "running";
+			else if (w->state == WORK_DONE)
+				state = "finishing";
+			else
+				state = w->t_start ? "yielded" : "queued";
+			jadd_str(x, "tenant", w->tenant ? w->tenant->name : "");
+			jadd_int(x, "pid", c->pid);
+			jadd_int(x, "uid", c->uid);
+			jadd_str(x, "client", c->client);
+			jadd_str(x, "model", w->name);
+			jadd_int(x, "model_id", w->inst ? w->inst->id : 0);
+			jadd_int(x, "seq", w->seq);
+			jadd_str(x, "state", state);
+			if (w->inst)
+				jadd_int(x, "device", w->inst->dev->index);
+			jadd_int(x, "waited_ns",
+				 (int64_t)(now -
+					   (w->t_queued ? w->t_queued : now)));
+			jadd_int(x, "ran_ns", (int64_t)w->used_ns);
+			if (w->deadline)
+				jadd_int(x, "deadline_in_ns",
+					 (int64_t)w->deadline - (int64_t)now);
+			json_object_array_add(a, x);
+		}
+	}
+	pthread_mutex_unlock(&g.lock);
+	return a;
+}
+
+static json_object *admin_clients(void)
+{
+	json_object *a = json_object_new_array();
+	struct conn *c;
+
+	for (c = g.conns; c; c = c->next) {
+		json_object *x = json_object_new_object();
+		unsigned int pending = 0;
+		struct work *w;
+
+		if (c->closed)
+			continue;
+		for (w = c->pending; w; w = w->cnext)
+			pending += !w->answered;
+		jadd_int(x, "pid", c->pid);
+		jadd_int(x, "uid", c->uid);
+		jadd_int(x, "gid", c->gid);
+		jadd_str(x, "client", c->client);
+		jadd_str(x, "tenant", c->tenant ? c->tenant->name : "");
+		json_object_object_add(x, "admin",
+				       json_object_new_boolean(c->admin));
+		jadd_int(x, "protocol", c->version);
+		jadd_int(x, "models", c->ninstances);
+		jadd_int(x, "pending", pending);
+		json_object_array_add(a, x);
+	}
+	return a;
+}
+
+/* Prometheus label values: backslash, quote and newline escaped. */
+static void prom_str(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void prom_hist(FILE *f, const char *name, const struct tenant *t,
+		      const struct mstat *ms, const struct hist *h)
+{
+	uint64_t cum = 0;
+	unsigned int b;
+
+	for (b = 0; b <= NBUCKETS; b++) {
+		cum += h->count[b];
+		fprintf(f, "%s_bucket{tenant=\"", name);
+		prom_str(f, t->name);
+		fputs("\",model=\"", f);
+		prom_str(f, ms->model);
+		if (b < NBUCKETS)
+			fprintf(f, "\",le=\"%g\"} %" PRIu64 "\n",
+				(double)bucket_ns[b] / 1e9, cum);
+		else
+			fprintf(f, "\",le=\"+Inf\"} %" PRIu64 "\n", cum);
+	}
+	fprintf(f, "%s_sum{tenant=\"", name);
+	prom_str(f, t->name);
+	fputs("\",model=\"", f);
+	prom_str(f, ms->model);
+	fprintf(f, "\"} %.9f\n", (double)h->sum_ns / 1e9);
+	fprintf(f, "%s_count{tenant=\"", name);
+	prom_str(f, t->name);
+	fputs("\",model=\"", f);
+	prom_str(f, ms->model);
+	fprintf(f, "\"} %" PRIu64 "\n", h->n);
+}
+
+/* One metric's HELP and TYPE lines. */
+static void prom_head(FILE *f, const char *name, const char *type,
+		      const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Every metric, in the Prometheus text format 0.0.4 (the loop's). */
+static char *metrics_text(size_t *len)
+{
+	static const unsigned int sizes[7] = { 1, 2, 4, 8, 16, 32, 64 };
+	const struct mstat *ms;
+	const struct tenant *t;
+	char *buf = NULL;
+	unsigned int i, e;
+	uint64_t cum = 0, conns = 0, models = 0;
+	const struct conn *c;
+	const struct model_entry *me;
+	FILE *f;
+
+	f = open_memstream(&buf, len);
+	if (!f)
+		return NULL;
+	prom_head(f, "gconvd_requests_total", "counter",
+		  "Inference requests accepted, by tenant and model.");
+	for (t = g.tenants; t; t = t->next)
+		for (ms = t->mstats; ms; ms = ms->next) {
+			fputs("gconvd_requests_total{tenant=\"", f);
+			prom_str(f, t->name);
+			fputs("\",model=\"", f);
+			prom_str(f, ms->model);
+			fprintf(f, "\"} %" PRIu64 "\n", ms->requests);
+		}
+	prom_head(f, "gconvd_requests_completed_total", "counter",
+		  "Inference requests that ended OK.");
+	for (t = g.tenants; t; t = t->next)
+		for (ms = t->mstats; ms; ms = ms->next) {
+			fputs("gconvd_requests_completed_total{tenant=\"", f);
+			prom_str(f, t->name);
+			fputs("\",model=\"", f);
+			prom_str(f, ms->model);
+			fprintf(f, "\"} %" PRIu64 "\n", ms->completed);
+		}
+	prom_head(f, "gconvd_request_errors_total", "counter",
+		  "Requests refused or failed, by error (busy, shutdown, "
+		  "deadline, canceled, device, or job_STATUS: the device "
+		  "job's status).");
+	for (t = g.tenants; t; t = t->next)
+		for (ms = t->mstats; ms; ms = ms->next)
+			for (e = 0; e < ERR_JOB + 8; e++) {
+				/* the labels before ERR_JOB, then job_STATUS
+				 * for the statuses 1..8 */
+				uint64_t v = e < ERR_JOB
+						     ? ms->errors[e]
+						     : ms->job_status[e - ERR_JOB +
+								      1];
+
+				if (!v)
+					continue;
+				fputs("gconvd_request_errors_total{tenant=\"",
+				      f);
+				prom_str(f, t->name);
+				fputs("\",model=\"", f);
+				prom_str(f, ms->model);
+				fprintf(f, "\",error=\"%s%s\"} %" PRIu64 "\n",
+					e < ERR_JOB ? "" : "job_",
+					e < ERR_JOB
+						? err_names[e]
+						: job_status_names[e - ERR_JOB +
+								   1],
+					v);
+			}
+	prom_head(f, "gconvd_request_queue_seconds", "histogram",
+		  "Time requests waited in gconvd's queue before they ran.");
+	for (t = g.tenants; t; t = t->next)
+		for (ms = t->mstats; ms; ms = ms->next)
+			prom_hist(f, "gconvd_request_queue_seconds", t, ms,
+				  &ms->queue);
+	prom_head(f, "gconvd_request_exec_seconds", "histogram",
+		  "Time requests ran on a device (all their segments).");
+	for (t = g.tenants; t; t = t->next)
+		for (ms = t->mstats; ms; ms = ms->next)
+			prom_hist(f, "gconvd_request_exec_seconds", t, ms,
+				  &ms->exec);
+
+	pthread_mutex_lock(&g.lock);
+	prom_head(f, "gconvd_tenant_queued", "gauge",
+		  "Requests waiting, by tenant.");
+	for (t = g.tenants; t; t = t->next) {
+		fputs("gconvd_tenant_queued{tenant=\"", f);
+		prom_str(f, t->name);
+		fprintf(f, "\"} %u\n", t->queued);
+	}
+	prom_head(f, "gconvd_tenant_running", "gauge",
+		  "Requests running, by tenant.");
+	for (t = g.tenants; t; t = t->next) {
+		fputs("gconvd_tenant_running{tenant=\"", f);
+		prom_str(f, t->name);
+		fprintf(f, "\"} %u\n", t->in_flight);
+	}
+	prom_head(f, "gconvd_tenant_device_seconds_total", "counter",
+		  "Device time the tenant's requests used.");
+	for (t = g.tenants; t; t = t->next) {
+		fputs("gconvd_tenant_device_seconds_total{tenant=\"", f);
+		prom_str(f, t->name);
+		fprintf(f, "\"} %.9f\n", (double)t->device_ns / 1e9);
+	}
+	prom_head(f, "gconvd_tenant_memory_bytes", "gauge",
+		  "Device memory charged to the tenant.");
+	for (t = g.tenants; t; t = t->next) {
+		fputs("gconvd_tenant_memory_bytes{tenant=\"", f);
+		prom_str(f, t->name);
+		fprintf(f, "\"} %" PRIu64 "\n", t->memory);
+	}
+	prom_head(f, "gconvd_device_up", "gauge",
+		  "1 if the device takes work, 0 if it was taken out after "
+		  "device errors.");
+	for (i = 0; i < g.ndevs; i++) {
+		fprintf(f, "gconvd_device_up{device=\"%u\",spec=\"", i);
+		prom_str(f, g.devs[i].spec);
+		fprintf(f, "\"} %d\n", !g.devs[i].failed);
+	}
+	prom_head(f, "gconvd_device_draining", "gauge",
+		  "1 if the device is being drained (gconvctl drain).");
+	for (i = 0; i < g.ndevs; i++) {
+		fprintf(f, "gconvd_device_draining{device=\"%u\",spec=\"", i);
+		prom_str(f, g.devs[i].spec);
+		fprintf(f, "\"} %d\n", g.devs[i].draining);
+	}
+	prom_head(f, "gconvd_device_busy_seconds_total", "counter",
+		  "Time jobs ran on the device, as gconvd measures it.");
+	for (i = 0; i < g.ndevs; i++) {
+		fprintf(f,
+			"gconvd_device_busy_seconds_total{device=\"%u\",spec=\"",
+			i);
+		prom_str(f, g.devs[i].spec);
+		fprintf(f, "\"} %.9f\n", (double)g.devs[i].busy_ns / 1e9);
+	}
+	prom_head(f, "gconvd_device_jobs_total", "counter",
+		  "Jobs (segments and batches) run on the device.");
+	for (i = 0; i < g.ndevs; i++) {
+		fprintf(f, "gconvd_device_jobs_total{device=\"%u\",spec=\"",
+			i);
+		prom_str(f, g.devs[i].spec);
+		fprintf(f, "\"} %" PRIu64 "\n", g.devs[i].jobs);
+	}
+	prom_head(f, "gconvd_device_errors_total", "counter",
+		  "Device errors (timeouts, resets, DMA and engine errors).");
+	for (i = 0; i < g.ndevs; i++) {
+		fprintf(f, "gconvd_device_errors_total{device=\"%u\",spec=\"",
+			i);
+		prom_str(f, g.devs[i].spec);
+		fprintf(f, "\"} %" PRIu64 "\n", g.devs[i].device_errors);
+	}
+	prom_head(f, "gconvd_device_placed_bytes", "gauge",
+		  "Bytes of model instances and weights placed on the "
+		  "device.");
+	for (i = 0; i < g.ndevs; i++) {
+		fprintf(f, "gconvd_device_placed_bytes{device=\"%u\",spec=\"",
+			i);
+		prom_str(f, g.devs[i].spec);
+		fprintf(f, "\"} %" PRIu64 "\n", g.devs[i].placed);
+	}
+	prom_head(f, "gconvd_batch_size", "histogram",
+		  "Requests per device run: 1 unbatched, more in a dynamic "
+		  "batch.");
+	for (i = 0; i < 7; i++) {
+		cum += g.batch_hist[i];
+		fprintf(f, "gconvd_batch_size_bucket{le=\"%u\"} %" PRIu64 "\n",
+			sizes[i], cum);
+	}
+	fprintf(f, "gconvd_batch_size_bucket{le=\"+Inf\"} %" PRIu64 "\n",
+		cum);
+	fprintf(f, "gconvd_batch_size_count %" PRIu64 "\n", cum);
+	for (me = g.models; me; me = me->next)
+		models++;
+	pthread_mutex_unlock(&g.lock);
+	for (c = g.conns; c; c = c->next)
+		conns += !c->closed && !c->admin;
+	prom_head(f, "gconvd_connections", "gauge", "Client connections.");
+	fprintf(f, "gconvd_connections %" PRIu64 "\n", conns);
+	prom_head(f, "gconvd_models_cached", "gauge",
+		  "Compiled models in the cache.");
+	fprintf(f, "gconvd_models_cached %" PRIu64 "\n", models);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Send @len bytes of @doc as the ADMIN_REPLY to @a, in a sealed memfd. */
+static void admin_reply(struct conn *c, const struct gconvd_admin *a,
+			uint32_t format, const char *doc, size_t len)
+{
+	struct gconvd_admin_reply r;
+	size_t off = 0;
+	int fd;
+
+	fd = memfd_create("gconvd-admin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		send_error(c, a->hdr.seq, GCONVD_E_NOMEM, "memfd: %s",
+			   strerror(errno));
+		return;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, doc + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			send_error(c, a->hdr.seq, GCONVD_E_NOMEM,
+				   "writing the answer: %s", strerror(errno));
+			close(fd);
+			return;
+		}
+		off += (size_t)n;
+	}
+	fcntl(fd, F_ADD_SEALS,
+	      F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+	memset(&r, 0, sizeof(r));
+	gconvd_hdr_init(&r.hdr, GCONVD_MSG_ADMIN_REPLY, sizeof(r), a->hdr.seq);
+	r.op = a->op;
+	r.format = format;
+	r.size = len;
+	send_msg(c, &r, sizeof(r), fd);
+	close(fd);
+}
+
+/* gconvctl tenant set NAME weight=N priority=CLASS ... */
+static void admin_tenant_set(struct conn *c, const struct gconvd_admin *a)
+{
+	const struct tenant_policy *tp = policy_find(g.policy, a->name);
+	uint32_t weight = 0, max_queued = 0, max_in_flight = 0;
+	char arg[sizeof(a->arg)], *tok, *save = NULL;
+	int prio = -1;
+	struct tenant *t;
+
+	for (t = g.tenants; t; t = t->next)
+		if (!strcmp(t->name, a->name))
+			break;
+	if (!t && !tp) {
+		send_error(c, a->hdr.seq, GCONVD_E_NOT_FOUND,
+			   "no tenant '%s' in the policy", a->name);
+		return;
+	}
+	memcpy(arg, a->arg, sizeof(arg));
+	for (tok = strtok_r(arg, " ,", &save); tok;
+	     tok = strtok_r(NULL, " ,", &save)) {
+		char *v = strchr(tok, '=');
+		unsigned long long n;
+		char *end;
+
+		if (!v)
+			goto bad;
+		*v++ = '\0';
+		if (!strcmp(tok, "priority")) {
+			for (prio = 0; prio <= PRIO_REALTIME; prio++)
+				if (!strcmp(v, prio_names[prio]))
+					break;
+			if (prio > PRIO_REALTIME)
+				goto bad;
+			continue;
+		}
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (errno || !*v || *end || *v == '-' || !n)
+			goto bad;
+		if (!strcmp(tok, "weight") && n <= 1000000)
+			weight = (uint32_t)n;
+		else if (!strcmp(tok, "max-queued") && n <= 1000000)
+			max_queued = (uint32_t)n;
+		else if (!strcmp(tok, "max-in-flight") && n <= 1024)
+			max_in_flight = (uint32_t)n;
+		else
+			goto bad;
+	}
+	if (prio < 0 && !weight && !max_queued && !max_in_flight)
+		goto bad;
+	if (!t)
+		t = tenant_get(tp);
+	if (!t) {
+		send_error(c, a->hdr.seq, GCONVD_E_NOMEM, "out of memory");
+		return;
+	}
+	pthread_mutex_lock(&g.lock);
+	if (prio >= 0)
+		t->priority = (enum tenant_priority)prio;
+	if (weight)
+		t->weight = weight;
+	if (max_queued)
+		t->max_queued = max_queued;
+	if (max_in_flight)
+		t->max_in_flight = max_in_flight;
+	pthread_cond_broadcast(&g.cond);
+	pthread_mutex_unlock(&g.lock);
+	logmsg("tenant '%s' set by uid %u: %s (until the policy is reloaded)",
+	       t->name, (unsigned int)c->uid, a->arg);
+	send_ok(c, a->hdr.seq);
+	return;
+bad:
+	send_error(c, a->hdr.seq, GCONVD_E_INVALID,
+		   "bad settings '%s': expected weight=1..1000000, "
+		   "priority=realtime|normal|batch, max-queued=1..1000000 or "
+		   "max-in-flight=1..1024",
+		   a->arg);
+}
+
+/* The device @name names: its index, its --device spec or its node. */
+static struct device *find_device(const char *name)
+{
+	unsigned int i;
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (*name && !*end && !errno && n < g.ndevs)
+		return &g.devs[n];
+	for (i = 0; i < g.ndevs; i++)
+		if (!strcmp(name, g.devs[i].spec) ||
+		    !strcmp(name, gconv_dev_name(g.devs[i].dev)))
+			return &g.devs[i];
+	return NULL;
+}
+
+static void admin_drain(struct conn *c, const struct gconvd_admin *a,
+			bool on)
+{
+	struct device *d = find_device(a->name);
+
+	if (!d) {
+		send_error(c, a->hdr.seq, GCONVD_E_NOT_FOUND,
+			   "gconvd has no device '%s' (an index 0..%u, a "
+			   "--device spec or a node)",
+			   a->name, g.ndevs - 1);
+		return;
+	}
+	pthread_mutex_lock(&g.lock);
+	d->draining = on;
+	pthread_cond_broadcast(&g.cond);
+	pthread_mutex_unlock(&g.lock);
+	logmsg("device %u (%s) %s by uid %u", d->index, d->spec,
+	       on ? "drains: its models move to the other devices as they "
+		    "next run"
+		  : "takes work again",
+	       (unsigned int)c->uid);
+	send_ok(c, a->hdr.seq);
+}
+
+static void do_admin(struct conn *c, const struct gconvd_admin *a)
+{
+	json_object *doc = NULL;
+	const char *text;
+	char *buf;
+	size_t len;
+
+	switch (a->op) {
+	case GCONVD_ADMIN_STATUS:
+		doc = admin_status();
+		break;
+	case GCONVD_ADMIN_TENANTS:
+		doc = admin_tenants();
+		break;
+	case GCONVD_ADMIN_JOBS:
+		doc = admin_jobs();
+		break;
+	case GCONVD_ADMIN_CLIENTS:
+		doc = admin_clients();
+		break;
+	case GCONVD_ADMIN_METRICS:
+		buf = metrics_text(&len);
+		if (!buf) {
+			send_error(c, a->hdr.seq, GCONVD_E_NOMEM,
+				   "out of memory");
+			return;
+		}
+		admin_reply(c, a, GCONVD_ADMIN_TEXT, buf, len);
+		free(buf);
+		return;
+	case GCONVD_ADMIN_TENANT_SET:
+		admin_tenant_set(c, a);
+		return;
+	case GCONVD_ADMIN_DRAIN:
+	case GCONVD_ADMIN_UNDRAIN:
+		admin_drain(c, a, a->op == GCONVD_ADMIN_DRAIN);
+		return;
+	}
+	if (!doc) {
+		send_error(c, a->hdr.seq, GCONVD_E_NOMEM, "out of memory");
+		return;
+	}
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	admin_reply(c, a, GCONVD_ADMIN_JSON, text, strlen(text));
+	json_object_put(doc);
+}
+
+/* ---- the metrics endpoint (libmicrohttpd) ------------------------------- */
+
+/*
+ * With metrics-port set, GET /metrics on 127.0.0.1:PORT answers what
+ * `gconvctl metrics` prints.  libmicrohttpd serves from a thread of its
+ * own; the text is made by the loop thread, which owns what it reads:
+ * the HTTP thread asks through the eventfd and waits (at most 5 s).
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool want, ready, closing;
+	char *text;
+	size_t len;
+	struct MHD_Daemon *d;
+	uint32_t port;
+} http = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+};
+
+/* On the loop: make the text a waiting HTTP request asked for. */
+static void http_serve(void)
+{
+	pthread_mutex_lock(&http.lock);
+	if (http.want) {
+		free(http.text);
+		http.text = metrics_text(&http.len);
+		http.want = false;
+		http.ready = true;
+		pthread_cond_broadcast(&http.cond);
+	}
+	pthread_mutex_unlock(&http.lock);
+}
+
+static enum MHD_Result http_answer(struct MHD_Connection *conn,
+				   unsigned int code, const char *type,
+				   char *body, size_t len,
+				   enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body, mode);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn,
+			       const char *url, const char *method,
+			       const char *version, const char *upload_data,
+			       size_t *upload_size, void **req_cls)
+{
+	static char not_found[] = "gconvd serves /metrics only\n";
+	static char busy[] = "gconvd is not answering\n";
+	struct timespec until;
+	char *text = NULL;
+	size_t len = 0;
+
+	(void)cls;
+	(void)version;
+	(void)upload_data;
+	if (!*req_cls) { /* the headers; the body (none) comes next */
+		*req_cls = &http;
+		return MHD_YES;
+	}
+	if (*upload_size)
+		return MHD_NO;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return http_answer(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+				   "text/plain", not_found,
+				   sizeof(not_found) - 1,
+				   MHD_RESPMEM_PERSISTENT);
+	if (strcmp(url, "/metrics"))
+		return http_answer(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+				   not_found, sizeof(not_found) - 1,
+				   MHD_RESPMEM_PERSISTENT);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&http.lock);
+	if (!http.closing) {
+		http.want = true;
+		http.ready = false;
+		wake_loop();
+		while (!http.ready && !http.closing &&
+		       !pthread_cond_timedwait(&http.cond, &http.lock, &until))
+			;
+		if (http.ready && http.text) {
+			text = http.text;
+			len = http.len;
+			http.text = NULL;
+		}
+		http.ready = false;
+	}
+	pthread_mutex_unlock(&http.lock);
+	if (!text)
+		return http_answer(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				   "text/plain", busy, sizeof(busy) - 1,
+				   MHD_RESPMEM_PERSISTENT);
+	return http_answer(conn, MHD_HTTP_OK,
+			   "text/plain; version=0.0.4; charset=utf-8", text,
+			   len, MHD_RESPMEM_MUST_FREE);
+}
+
+static void http_stop(void)
+{
+	if (!http.d)
+		return;
+	pthread_mutex_lock(&http.lock);
+	http.closing = true;
+	pthread_cond_broadcast(&http.cond);
+	pthread_mutex_unlock(&http.lock);
+	MHD_stop_daemon(http.d);
+	http.d = NULL;
+	http.port = 0;
+	free(http.text);
+	http.text = NULL;
+}
+
+/* Serve on 127.0.0.1:@port (0: stop serving).  0 or -1 (logged). */
+static int http_start(uint32_t port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons((uint16_t)port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+
+	if (port == http.port && (http.d || !port))
+		return 0;
+	http_stop();
+	if (!port)
+		return 0;
+	http.closing = false;
+	http.d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+		(uint16_t)port, NULL, NULL, on_http, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+		MHD_OPTION_END);
+	if (!http.d) {
+		logmsg("metrics: cannot serve on 127.0.0.1:%u (in use?)",
+		       port);
+		return -1;
+	}
+	http.port = port;
+	logmsg("metrics on http://127.0.0.1:%u/metrics", port);
+	return 0;
+}
+
 /* ---- receiving --------------------------------------------------------- */
 
 static bool is_request(uint16_t type)
@@ -2329,6 +3301,7 @@ static bool is_request(uint16_t type)
 	case GCONVD_MSG_INFER2:
 	case GCONVD_MSG_CANCEL:
 	case GCONVD_MSG_STATS:
+	case GCONVD_MSG_ADMIN:
 		return true;
 	default:
 		return false;
@@ -2366,14 +3339,15 @@ static bool handle_msg(struct conn *c, const uint8_t *msg, size_t len,
 		struct gconvd_infer2 infer2;
 		struct gconvd_cancel cancel;
 		struct gconvd_stats stats;
+		struct gconvd_admin admin;
 	} m;
 	char why[256];
 	struct work *w;
 
-	/* before HELLO: version 1, whose HELLO every version shares */
+	/* before HELLO: the newest version (whose HELLO has every field) */
 	if (gconvd_msg_check_version(msg, len, nfds,
-				     c->version ? c->version : 1, why,
-				     sizeof(why))) {
+				     c->version ? c->version : GCONVD_VERSION,
+				     why, sizeof(why))) {
 		protocol_error(c, msg, len, why);
 		return false;
 	}
@@ -2397,10 +3371,20 @@ static bool handle_msg(struct conn *c, const uint8_t *msg, size_t len,
 		}
 	}
 	memcpy(&m, msg, len < sizeof(m) ? len : sizeof(m));
-	if (!c->tenant && m.hdr.type != GCONVD_MSG_HELLO) {
+	if (!c->tenant && !c->admin && m.hdr.type != GCONVD_MSG_HELLO) {
 		send_error(c, m.hdr.seq, GCONVD_E_ORDER, "%s before HELLO",
 			   gconvd_msg_name(m.hdr.type));
 		conn_close(c, "a request before HELLO");
+		return false;
+	}
+	/* an admin connection only administers; a tenant's never does */
+	if (m.hdr.type != GCONVD_MSG_HELLO &&
+	    c->admin != (m.hdr.type == GCONVD_MSG_ADMIN)) {
+		send_error(c, m.hdr.seq, GCONVD_E_ORDER,
+			   c->admin ? "%s on an administration connection"
+				    : "%s needs an administration connection "
+				      "(HELLO with GCONVD_HELLO_F_ADMIN)",
+			   gconvd_msg_name(m.hdr.type));
 		return false;
 	}
 	switch (m.hdr.type) {
@@ -2430,6 +3414,9 @@ static bool handle_msg(struct conn *c, const uint8_t *msg, size_t len,
 		break;
 	case GCONVD_MSG_STATS:
 		do_stats(c, &m.stats);
+		break;
+	case GCONVD_MSG_ADMIN:
+		do_admin(c, &m.admin);
 		break;
 	}
 	return false;
@@ -2622,6 +3609,7 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 	pthread_mutex_unlock(&g.lock);
 	policy_free(g.policy);
 	g.policy = p;
+	http_start(p->metrics_port);
 	logmsg("policy reloaded from %s (%zu tenants)",
 	       g.policy_path ? g.policy_path : "(built-in policy)",
 	       p->ntenants);
@@ -2914,6 +3902,7 @@ static void cleanup(void)
 	struct conn *c;
 	unsigned int i;
 
+	http_stop();
 	pthread_mutex_lock(&g.lock);
 	g.quit = true;
 	pthread_cond_broadcast(&g.cond);
@@ -2949,6 +3938,12 @@ static void cleanup(void)
 
 			t->q_head = w->next;
 			free(w);
+		}
+		while (t->mstats) {
+			struct mstat *ms = t->mstats;
+
+			t->mstats = ms->next;
+			free(ms);
 		}
 		free(t);
 	}
@@ -3079,7 +4074,10 @@ int main(int argc, char **argv)
 		logmsg("sd-event: %s", strerror(-ret));
 		goto fail;
 	}
+	if (http_start(g.policy->metrics_port))
+		goto fail;
 	g.loop_thread = pthread_self();
+	g.start_ns = now_ns();
 	for (i = 0; i < g.nworkers; i++) {
 		ret = pthread_create(&g.workers[i], NULL, worker_main, NULL);
 		if (ret) {

@@ -400,9 +400,18 @@ static int gconvd_key(struct parse_state *st, const char *key,
 				    st->what, st->line, value);
 		return 1;
 	}
+	if (!strcmp(key, "metrics-port")) {
+		if (parse_u32(value, 0, 65535, &p->metrics_port))
+			return fail(st,
+				    "%s:%d: metrics-port must be a TCP port "
+				    "1..65535 (0: none), not '%s'",
+				    st->what, st->line, value);
+		return 1;
+	}
 	return fail(st,
 		    "%s:%d: unknown key '%s' in [gconvd] (known: "
-		    "unknown-users, admin-group, segment, device-errors)",
+		    "unknown-users, admin-group, segment, device-errors, "
+		    "metrics-port)",
 		    st->what, st->line, key);
 }
 

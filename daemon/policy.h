@@ -61,6 +61,8 @@ struct policy {
 	uint32_t segment;
 	/* device errors in a row after which a device is taken out */
 	uint32_t device_errors;
+	/* a localhost HTTP port serving /metrics (Prometheus); 0: none */
+	uint32_t metrics_port;
 	struct tenant_policy *tenants;
 	size_t ntenants;
 	struct model_policy *models;

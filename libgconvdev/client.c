@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,7 @@ struct gconv_client {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char name[GCONVD_NAME_LEN];
 	int fd;	      /* -1: not connected */
+	bool admin;   /* an administration connection (gconvctl) */
 	uint64_t gen; /* of the current (or last) connection */
 	uint32_t next_seq;
 	struct gconv_client_info info;
@@ -151,6 +153,10 @@ static int code_errno(uint32_t code)
 		return -ENOMEM;
 	case GCONVD_E_NO_REQUEST:
 		return -ESRCH;
+	case GCONVD_E_NOT_FOUND:
+		return -ENOENT;
+	case GCONVD_E_INVALID:
+		return -EINVAL;
 	case GCONVD_E_DEADLINE:
 		return -ETIME;
 	default: /* PROTOCOL, ORDER */
@@ -318,6 +324,7 @@ static void dispatch(struct gconv_client *c, size_t len, int *fds,
 	case GCONVD_MSG_LOAD_REPLY:
 	case GCONVD_MSG_INFER_REPLY:
 	case GCONVD_MSG_STATS_REPLY:
+	case GCONVD_MSG_ADMIN_REPLY:
 	case GCONVD_MSG_OK:
 	case GCONVD_MSG_ERROR:
 		break;
@@ -554,6 +561,10 @@ static int hello(struct gconv_client *c, char *err, size_t errlen)
 	m.hdr.type = GCONVD_MSG_HELLO;
 	m.version_min = 1;
 	m.version_max = GCONVD_VERSION;
+	if (c->admin) {
+		m.version_min = 3;
+		m.flags = GCONVD_HELLO_F_ADMIN;
+	}
 	set_str(m.client, sizeof(m.client), c->name);
 	ret = roundtrip(c, &m, sizeof(m), -1, GCONVD_MSG_HELLO_REPLY);
 	if (ret)
@@ -942,8 +953,113 @@ static int load(struct gconv_client *c, int src_fd, uint64_t size,
 
 /* ---- the API ------------------------------------------------------------- */
 
+static int connect_as(const char *socket_path, const char *client_name,
+		      bool admin, struct gconv_client **out, char *err,
+		      size_t errlen);
+
 int gconv_client_connect(const char *socket_path, const char *client_name,
 			 struct gconv_client **out, char *err, size_t errlen)
+{
+	return connect_as(socket_path, client_name, false, out, err, errlen);
+}
+
+int gconv_client_admin_connect(const char *socket_path,
+			       const char *client_name,
+			       struct gconv_client **out, char *err,
+			       size_t errlen)
+{
+	return connect_as(socket_path, client_name, true, out, err, errlen);
+}
+
+/* The largest document an ADMIN_REPLY may carry. */
+#define MAX_ADMIN_DOC (64u << 20)
+
+int gconv_client_admin(struct gconv_client *c, uint32_t op, const char *name,
+		       const char *arg, char **doc, size_t *len, char *err,
+		       size_t errlen)
+{
+	struct gconvd_admin_reply r;
+	struct gconvd_admin m;
+	bool query = op >= GCONVD_ADMIN_STATUS && op <= GCONVD_ADMIN_METRICS;
+	struct stat st;
+	size_t off = 0;
+	char *buf;
+	int fd, ret;
+
+	if (doc)
+		*doc = NULL;
+	if (len)
+		*len = 0;
+	if (!c->admin)
+		return fail(err, errlen, -EINVAL,
+			    "not an administration connection "
+			    "(gconv_client_admin_connect())");
+	if (op < 1 || op > GCONVD_ADMIN_OP_MAX)
+		return fail(err, errlen, -EINVAL, "unknown admin operation %u",
+			    op);
+	if (query && !doc)
+		return fail(err, errlen, -EINVAL, "no place for the answer");
+	if ((name && strlen(name) >= sizeof(m.name)) ||
+	    (arg && strlen(arg) >= sizeof(m.arg)))
+		return fail(err, errlen, -ENAMETOOLONG,
+			    "a name of at most %zu bytes and settings of at "
+			    "most %zu",
+			    sizeof(m.name) - 1, sizeof(m.arg) - 1);
+	ret = ensure_connected(c, err, errlen);
+	if (ret)
+		return ret;
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = GCONVD_MSG_ADMIN;
+	m.op = op;
+	set_str(m.name, sizeof(m.name), name ? name : "");
+	set_str(m.arg, sizeof(m.arg), arg ? arg : "");
+	ret = roundtrip(c, &m, sizeof(m), -1,
+			query ? GCONVD_MSG_ADMIN_REPLY : GCONVD_MSG_OK);
+	if (ret)
+		return fail(err, errlen, ret, "%s", c->sync.text);
+	if (!query)
+		return 0;
+	memcpy(&r, c->rx, sizeof(r));
+	fd = c->sync.fd;
+	if (r.op != op || r.size > MAX_ADMIN_DOC || fstat(fd, &st) ||
+	    (uint64_t)st.st_size < r.size) {
+		close(fd);
+		return fail(err, errlen, -EPROTO,
+			    "gconvd's answer does not hold the %llu bytes it "
+			    "announces",
+			    (unsigned long long)r.size);
+	}
+	buf = malloc(r.size + 1);
+	if (!buf) {
+		close(fd);
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	}
+	while (off < r.size) {
+		ssize_t n = pread(fd, buf + off, r.size - off, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EPROTO;
+			free(buf);
+			close(fd);
+			return fail(err, errlen, ret,
+				    "reading gconvd's answer: %s",
+				    n < 0 ? strerror(-ret) : "it is short");
+		}
+		off += (size_t)n;
+	}
+	close(fd);
+	buf[r.size] = '\0';
+	*doc = buf;
+	if (len)
+		*len = r.size;
+	return 0;
+}
+
+static int connect_as(const char *socket_path, const char *client_name,
+		      bool admin, struct gconv_client **out, char *err,
+		      size_t errlen)
 {
 	struct gconv_client *c;
 	const char *path = socket_path;
@@ -975,6 +1091,7 @@ int gconv_client_connect(const char *socket_path, const char *client_name,
 		return fail(err, errlen, -ENOMEM, "out of memory");
 	}
 	c->fd = -1;
+	c->admin = admin;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	set_str(c->name, sizeof(c->name), client_name);
 	ret = do_connect(c, err, errlen);

@@ -42,7 +42,7 @@ PIN_OFF(gconvd_hdr, seq, 12);
 PIN_SIZE(gconvd_hello, 88);
 PIN_OFF(gconvd_hello, version_min, 16);
 PIN_OFF(gconvd_hello, version_max, 18);
-PIN_OFF(gconvd_hello, reserved, 20);
+PIN_OFF(gconvd_hello, flags, 20);
 PIN_OFF(gconvd_hello, client, 24);
 
 PIN_SIZE(gconvd_hello_reply, 104);
@@ -115,6 +115,17 @@ PIN_OFF(gconvd_stats_reply, memory, 128);
 
 PIN_SIZE(gconvd_ok, 16);
 
+PIN_SIZE(gconvd_admin, 344);
+PIN_OFF(gconvd_admin, op, 16);
+PIN_OFF(gconvd_admin, reserved, 20);
+PIN_OFF(gconvd_admin, name, 24);
+PIN_OFF(gconvd_admin, arg, 88);
+
+PIN_SIZE(gconvd_admin_reply, 32);
+PIN_OFF(gconvd_admin_reply, op, 16);
+PIN_OFF(gconvd_admin_reply, format, 20);
+PIN_OFF(gconvd_admin_reply, size, 24);
+
 PIN_SIZE(gconvd_error_msg, 280);
 PIN_OFF(gconvd_error_msg, code, 16);
 PIN_OFF(gconvd_error_msg, reserved, 20);
@@ -158,16 +169,21 @@ static const struct {
 	[GCONVD_MSG_OK] = { "OK", sizeof(struct gconvd_ok), 0 },
 	[GCONVD_MSG_ERROR] = { "ERROR", sizeof(struct gconvd_error_msg), 0 },
 	[GCONVD_MSG_INFER2] = { "INFER2", sizeof(struct gconvd_infer2), 0 },
+	[GCONVD_MSG_ADMIN] = { "ADMIN", sizeof(struct gconvd_admin), 0 },
+	[GCONVD_MSG_ADMIN_REPLY] = { "ADMIN_REPLY",
+				     sizeof(struct gconvd_admin_reply), 1 },
 };
 
 /* The newest message type and error code of each version. */
 static const uint16_t version_type_max[GCONVD_VERSION + 1] = {
 	[1] = GCONVD_MSG_ERROR,
 	[2] = GCONVD_MSG_INFER2,
+	[3] = GCONVD_MSG_ADMIN_REPLY,
 };
 static const uint32_t version_e_max[GCONVD_VERSION + 1] = {
 	[1] = GCONVD_E_NO_REQUEST,
 	[2] = GCONVD_E_DEADLINE,
+	[3] = GCONVD_E_INVALID,
 };
 
 static const char *const error_names[GCONVD_E_MAX + 1] = {
@@ -186,6 +202,8 @@ static const char *const error_names[GCONVD_E_MAX + 1] = {
 	[GCONVD_E_INTERNAL] = "GCONVD_E_INTERNAL",
 	[GCONVD_E_NO_REQUEST] = "GCONVD_E_NO_REQUEST",
 	[GCONVD_E_DEADLINE] = "GCONVD_E_DEADLINE",
+	[GCONVD_E_NOT_FOUND] = "GCONVD_E_NOT_FOUND",
+	[GCONVD_E_INVALID] = "GCONVD_E_INVALID",
 };
 
 static int known_type(uint16_t type)
@@ -395,7 +413,19 @@ static int check_fields(const unsigned char *msg, size_t len, uint16_t type,
 		struct gconvd_hello m;
 
 		memcpy(&m, msg, sizeof(m));
-		ret = check_reserved(m.reserved, name, "reserved", why, whylen);
+		if (m.flags & ~GCONVD_HELLO_F_ALL)
+			ret = reject(why, whylen, "HELLO: unknown flags 0x%x",
+				     m.flags & ~GCONVD_HELLO_F_ALL);
+		if (!ret && m.flags && version < 3)
+			ret = reject(why, whylen,
+				     "HELLO: flags 0x%x in version %u (flags "
+				     "are version 3)",
+				     m.flags, version);
+		if (!ret && m.flags && m.version_max < 3)
+			ret = reject(why, whylen,
+				     "HELLO: flags 0x%x from a client of "
+				     "versions up to %u (flags are version 3)",
+				     m.flags, m.version_max);
 		if (!ret && !m.version_min)
 			ret = reject(why, whylen,
 				     "HELLO: version_min is 0 (versions start "
@@ -494,6 +524,37 @@ static int check_fields(const unsigned char *msg, size_t len, uint16_t type,
 		if (!ret)
 			ret = check_str(m.message, sizeof(m.message), name,
 					"message", why, whylen);
+		break;
+	}
+	case GCONVD_MSG_ADMIN: {
+		struct gconvd_admin m;
+
+		memcpy(&m, msg, sizeof(m));
+		if (m.op < 1 || m.op > GCONVD_ADMIN_OP_MAX)
+			ret = reject(why, whylen, "ADMIN: unknown op %u", m.op);
+		if (!ret)
+			ret = check_reserved(m.reserved, name, "reserved", why,
+					     whylen);
+		if (!ret)
+			ret = check_str(m.name, sizeof(m.name), name, "name",
+					why, whylen);
+		if (!ret)
+			ret = check_str(m.arg, sizeof(m.arg), name, "arg", why,
+					whylen);
+		break;
+	}
+	case GCONVD_MSG_ADMIN_REPLY: {
+		struct gconvd_admin_reply m;
+
+		memcpy(&m, msg, sizeof(m));
+		if (m.op < 1 || m.op > GCONVD_ADMIN_OP_MAX)
+			ret = reject(why, whylen,
+				     "ADMIN_REPLY: unknown op %u", m.op);
+		if (!ret && m.format != GCONVD_ADMIN_JSON &&
+		    m.format != GCONVD_ADMIN_TEXT)
+			ret = reject(why, whylen,
+				     "ADMIN_REPLY: unknown format %u",
+				     m.format);
 		break;
 	}
 	default: /* INFER_REPLY, STATS, OK: nothing beyond the header */

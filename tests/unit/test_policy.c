@@ -1108,7 +1108,7 @@ TEST(model_section_errors)
 	    "max-in-flight)");
 	BAD("[model m]\n[gconvd]\nbatch-delay = 2ms\n",
 	    "3: unknown key 'batch-delay' in [gconvd] (known: unknown-users, "
-	    "admin-group, segment, device-errors)");
+	    "admin-group, segment, device-errors, metrics-port)");
 
 	/* keys of a bad section report nothing more */
 	BAD("[model a/b]\nmax-batch = 0\nbogus = 1\njunk\n",
@@ -1163,7 +1163,7 @@ TEST(unknown_sections_and_keys)
 	    "NAME] or [model NAME])");
 	BAD("[gconvd]\nunknown-users = refuse\nsocket = /tmp/x\n",
 	    "3: unknown key 'socket' in [gconvd] (known: unknown-users, "
-	    "admin-group, segment, device-errors)");
+	    "admin-group, segment, device-errors, metrics-port)");
 	BAD("[tenant ml]\nusers = 1\nuser = 2\n",
 	    "3: unknown key 'user' in [tenant ml] (known: users, groups, "
 	    "models, weight, priority, memory-quota, max-queued, "

@@ -269,7 +269,8 @@ TEST(only_load_and_load_reply_carry_an_fd)
 	for (i = 0; i < NTYPES; i++)
 		CHECK_EQ_INT(gconvd_msg_fds(all_types[i]),
 			     all_types[i] == GCONVD_MSG_LOAD ||
-				     all_types[i] == GCONVD_MSG_LOAD_REPLY);
+				     all_types[i] == GCONVD_MSG_LOAD_REPLY ||
+				     all_types[i] == GCONVD_MSG_ADMIN_REPLY);
 	CHECK_EQ_INT(gconvd_msg_fds(0), 0);
 	CHECK_EQ_INT(gconvd_msg_fds(999), 0);
 }
@@ -283,8 +284,6 @@ struct field {
 };
 
 static const struct field reserved_fields[] = {
-	{ GCONVD_MSG_HELLO, offsetof(struct gconvd_hello, reserved), 4,
-	  "reserved" },
 	{ GCONVD_MSG_LOAD, offsetof(struct gconvd_load, reserved), 4,
 	  "reserved" },
 	{ GCONVD_MSG_UNLOAD, offsetof(struct gconvd_unload, reserved), 4,
@@ -669,6 +668,85 @@ TEST(version_2_messages_only_in_version_2)
 	CHECK_STR(gconvd_error_str(GCONVD_E_DEADLINE), "GCONVD_E_DEADLINE");
 }
 
+TEST(version_3_admin_messages)
+{
+	struct gconvd_admin a;
+	struct gconvd_admin_reply r;
+	struct gconvd_hello h;
+	char reason[256];
+
+	memset(&a, 0, sizeof(a));
+	gconvd_hdr_init(&a.hdr, GCONVD_MSG_ADMIN, sizeof(a), 9);
+	a.op = GCONVD_ADMIN_TENANT_SET;
+	strcpy(a.name, "web");
+	strcpy(a.arg, "weight=4 priority=batch");
+	CHECK_EQ_INT(gconvd_msg_check(&a, sizeof(a), 0, reason,
+				      sizeof(reason)),
+		     0);
+	CHECK_EQ_INT(gconvd_msg_check_version(&a, sizeof(a), 0, 2, reason,
+					      sizeof(reason)),
+		     -EPROTO);
+	CHECK(strstr(reason, "unknown message type 14") != NULL);
+	a.op = 0;
+	CHECK_EQ_INT(gconvd_msg_check(&a, sizeof(a), 0, reason,
+				      sizeof(reason)),
+		     -EPROTO);
+	CHECK(strstr(reason, "unknown op 0") != NULL);
+	a.op = GCONVD_ADMIN_OP_MAX + 1;
+	CHECK_EQ_INT(gconvd_msg_check(&a, sizeof(a), 0, NULL, 0), -EPROTO);
+	a.op = GCONVD_ADMIN_STATUS;
+	a.reserved = 1;
+	CHECK_EQ_INT(gconvd_msg_check(&a, sizeof(a), 0, reason,
+				      sizeof(reason)),
+		     -EPROTO);
+	CHECK(strstr(reason, "reserved") != NULL);
+	a.reserved = 0;
+	memset(a.arg, 'x', sizeof(a.arg));
+	CHECK_EQ_INT(gconvd_msg_check(&a, sizeof(a), 0, reason,
+				      sizeof(reason)),
+		     -EPROTO);
+	CHECK(strstr(reason, "arg") != NULL);
+	memset(a.arg, 0, sizeof(a.arg));
+	CHECK_EQ_INT(gconvd_msg_check(&a, sizeof(a), 1, NULL, 0), -EPROTO);
+
+	memset(&r, 0, sizeof(r));
+	gconvd_hdr_init(&r.hdr, GCONVD_MSG_ADMIN_REPLY, sizeof(r), 9);
+	r.op = GCONVD_ADMIN_METRICS;
+	r.format = GCONVD_ADMIN_TEXT;
+	r.size = 1234;
+	CHECK_EQ_INT(gconvd_msg_check(&r, sizeof(r), 1, NULL, 0), 0);
+	CHECK_EQ_INT(gconvd_msg_check(&r, sizeof(r), 0, NULL, 0), -EPROTO);
+	r.format = 3;
+	CHECK_EQ_INT(gconvd_msg_check(&r, sizeof(r), 1, reason,
+				      sizeof(reason)),
+		     -EPROTO);
+	CHECK(strstr(reason, "format 3") != NULL);
+
+	/* HELLO's flags: the admin bit, from a version 3 client only */
+	memset(&h, 0, sizeof(h));
+	gconvd_hdr_init(&h.hdr, GCONVD_MSG_HELLO, sizeof(h), 1);
+	h.version_min = 1;
+	h.version_max = 3;
+	h.flags = GCONVD_HELLO_F_ADMIN;
+	CHECK_EQ_INT(gconvd_msg_check(&h, sizeof(h), 0, NULL, 0), 0);
+	h.version_max = 2;
+	CHECK_EQ_INT(gconvd_msg_check(&h, sizeof(h), 0, reason,
+				      sizeof(reason)),
+		     -EPROTO);
+	CHECK(strstr(reason, "flags are version 3") != NULL);
+	h.version_max = 3;
+	h.flags = 2;
+	CHECK_EQ_INT(gconvd_msg_check(&h, sizeof(h), 0, reason,
+				      sizeof(reason)),
+		     -EPROTO);
+	CHECK(strstr(reason, "unknown flags 0x2") != NULL);
+	h.flags = GCONVD_HELLO_F_ADMIN;
+	CHECK_EQ_INT(gconvd_msg_check_version(&h, sizeof(h), 0, 2, NULL, 0),
+		     -EPROTO);
+	CHECK_STR(gconvd_msg_name(GCONVD_MSG_ADMIN_REPLY), "ADMIN_REPLY");
+	CHECK_STR(gconvd_error_str(GCONVD_E_NOT_FOUND), "GCONVD_E_NOT_FOUND");
+}
+
 TEST(hdr_init_fills_every_field)
 {
 	struct gconvd_hdr h;
@@ -817,6 +895,7 @@ TEST(random_mutations_never_pass_inconsistent)
 }
 
 static const struct test tests[] = {
+	T(version_3_admin_messages),
 	T(every_type_passes_at_its_exact_size),
 	T(every_type_fails_one_byte_shorter),
 	T(every_type_fails_one_byte_longer),

@@ -273,6 +273,29 @@ GCONV_EXPORT int gconv_client_infer_wait(struct gconv_client_model *m,
 GCONV_EXPORT int gconv_client_cancel(struct gconv_client_model *m, char *err,
 				     size_t errlen);
 
+/* ---- administration (protocol version 3) ---------------------------- */
+
+/*
+ * An administration connection (what gconvctl uses): for root and the
+ * members of gconvd's admin-group (-EACCES otherwise).  It has no tenant;
+ * only gconv_client_admin() and gconv_client_close() apply to it.
+ */
+GCONV_EXPORT int gconv_client_admin_connect(const char *socket_path,
+					    const char *client_name,
+					    struct gconv_client **out,
+					    char *err, size_t errlen);
+/*
+ * One administration operation (enum gconvd_admin_op, protocol.h), on
+ * @name with settings @arg (either may be NULL).  A query returns its
+ * document in *@doc (NUL-terminated, the caller frees it; *@len bytes):
+ * JSON, or Prometheus text for GCONVD_ADMIN_METRICS.  A change returns 0
+ * once applied.  -ENOENT: no such tenant or device; -EINVAL: bad settings.
+ */
+GCONV_EXPORT int gconv_client_admin(struct gconv_client *c, uint32_t op,
+				    const char *name, const char *arg,
+				    char **doc, size_t *len, char *err,
+				    size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 #define GCONVD_MAGIC		0x44564347u	/* "GCVD" */
-#define GCONVD_VERSION		2	/* the newest this library speaks */
+#define GCONVD_VERSION		3	/* the newest this library speaks */
 #define GCONVD_MAX_MSG		65536
 #define GCONVD_NAME_LEN		64
 #define GCONVD_MSG_LEN		256
@@ -58,7 +58,9 @@ enum gconvd_msg_type {
 	GCONVD_MSG_OK = 11,
 	GCONVD_MSG_ERROR = 12,
 	GCONVD_MSG_INFER2 = 13,		/* version 2: -> INFER_REPLY */
-	GCONVD_MSG_TYPE_MAX = 13,
+	GCONVD_MSG_ADMIN = 14,		/* version 3: -> ADMIN_REPLY or OK */
+	GCONVD_MSG_ADMIN_REPLY = 15,	/* + 1 fd: the document */
+	GCONVD_MSG_TYPE_MAX = 15,
 };
 
 /* Error codes of GCONVD_MSG_ERROR (and of the client library). */
@@ -78,7 +80,9 @@ enum gconvd_error {
 	GCONVD_E_INTERNAL = 13,
 	GCONVD_E_NO_REQUEST = 14, /* CANCEL of a request that is not pending */
 	GCONVD_E_DEADLINE = 15,	/* version 2: the deadline passed in the queue */
-	GCONVD_E_MAX = 15,
+	GCONVD_E_NOT_FOUND = 16, /* version 3: no such tenant or device */
+	GCONVD_E_INVALID = 17,	/* version 3: bad settings in a request */
+	GCONVD_E_MAX = 17,
 };
 
 struct gconvd_hdr {
@@ -89,11 +93,19 @@ struct gconvd_hdr {
 	uint32_t seq;		/* chosen by the client (not 0), echoed in the reply */
 };
 
+/*
+ * HELLO flags.  GCONVD_HELLO_F_ADMIN (version 3): an administration
+ * connection (gconvctl), for root and the policy's admin-group only; it
+ * has no tenant and sends only ADMIN requests.
+ */
+#define GCONVD_HELLO_F_ADMIN	(1u << 0)
+#define GCONVD_HELLO_F_ALL	GCONVD_HELLO_F_ADMIN
+
 struct gconvd_hello {
 	struct gconvd_hdr hdr;
 	uint16_t version_min;	/* protocol versions the client speaks */
 	uint16_t version_max;
-	uint32_t reserved;	/* must be zero */
+	uint32_t flags;		/* GCONVD_HELLO_F_*; zero before version 3 */
 	char client[GCONVD_NAME_LEN];	/* free text, for logs and stats */
 };
 
@@ -222,6 +234,45 @@ struct gconvd_stats_reply {
 	uint32_t clients;	/* connections of the tenant */
 	uint32_t models;	/* instances of the tenant */
 	uint64_t memory;	/* device memory charged to the tenant */
+};
+
+/*
+ * Version 3: administration (docs/protocol.md), on a connection opened
+ * with GCONVD_HELLO_F_ADMIN.  The queries answer ADMIN_REPLY with the
+ * document in a sealed memfd; the changes answer OK.
+ */
+enum gconvd_admin_op {
+	GCONVD_ADMIN_STATUS = 1,     /* JSON: gconvd, its devices, totals */
+	GCONVD_ADMIN_TENANTS = 2,    /* JSON: every tenant's counters */
+	GCONVD_ADMIN_JOBS = 3,	     /* JSON: queued and running requests */
+	GCONVD_ADMIN_CLIENTS = 4,    /* JSON: connections */
+	GCONVD_ADMIN_METRICS = 5,    /* Prometheus text format 0.0.4 */
+	GCONVD_ADMIN_TENANT_SET = 6, /* name: tenant; arg: "weight=N
+					priority=CLASS" -> OK */
+	GCONVD_ADMIN_DRAIN = 7,	     /* name: device index or spec -> OK */
+	GCONVD_ADMIN_UNDRAIN = 8,    /* name: device index or spec -> OK */
+	GCONVD_ADMIN_OP_MAX = 8,
+};
+
+struct gconvd_admin {
+	struct gconvd_hdr hdr;
+	uint32_t op;		/* enum gconvd_admin_op */
+	uint32_t reserved;	/* must be zero */
+	char name[GCONVD_NAME_LEN];	/* what it applies to, or "" */
+	char arg[GCONVD_MSG_LEN];	/* its settings, or "" */
+};
+
+enum gconvd_admin_format {
+	GCONVD_ADMIN_JSON = 1,
+	GCONVD_ADMIN_TEXT = 2,
+};
+
+/* The answer to a query: @size bytes at offset 0 of the fd (a memfd). */
+struct gconvd_admin_reply {
+	struct gconvd_hdr hdr;
+	uint32_t op;		/* the query's */
+	uint32_t format;	/* enum gconvd_admin_format */
+	uint64_t size;
 };
 
 struct gconvd_ok {
