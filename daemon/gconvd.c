@@ -149,7 +149,7 @@ struct batch_model {
 	uint32_t rows;
 	bool busy; /* a worker has it; g.lock */
 	struct gconv_model *model;
-	struct device *dev; /* where it is placed; NULL: not yet */
+	struct device *dev; /* the device it is for (the first request's) */
 	struct gconv_ctx *ctx;
 	struct gconv_dev_model *dm;
 };
@@ -730,19 +730,26 @@ static unsigned int batch_gather(struct work *w, struct work **list,
 	return n;
 }
 
-/* The batch model of @me for @rows requests (g.lock held); NULL: busy. */
-static struct batch_model *batch_claim(struct model_entry *me, uint32_t rows)
+/*
+ * The batch model of @me for @rows requests on @dev, the first request's
+ * device (g.lock held); NULL: busy, or the device was taken out.
+ */
+static struct batch_model *batch_claim(struct model_entry *me, uint32_t rows,
+				       struct device *dev)
 {
 	struct batch_model *bm;
 
+	if (dev->failed || dev->draining)
+		return NULL;
 	for (bm = me->batches; bm; bm = bm->next)
-		if (bm->rows == rows)
+		if (bm->rows == rows && bm->dev == dev)
 			break;
 	if (!bm) {
 		bm = calloc(1, sizeof(*bm));
 		if (!bm)
 			return NULL;
 		bm->rows = rows;
+		bm->dev = dev;
 		bm->next = me->batches;
 		me->batches = bm;
 	}
@@ -817,7 +824,8 @@ again:
 			rows *= 2;
 		if (rows > max)
 			rows = max;
-		if (n > 1 && (w->bm = batch_claim(w->inst->me, rows))) {
+		if (n > 1 &&
+		    (w->bm = batch_claim(w->inst->me, rows, w->inst->dev))) {
 			for (i = 0; i < n; i++) {
 				queue_remove(list[i]->tenant, list[i]);
 				list[i]->batch_next =
@@ -1277,15 +1285,9 @@ static int batch_prepare(struct work *w, struct batch_model *bm)
 				goto mismatch;
 		}
 	}
-	pthread_mutex_lock(&g.lock);
-	d = bm->dev && !bm->dev->failed ? bm->dev : NULL;
-	if (!d)
-		d = w->inst->dev->failed ? pick_device(NULL) : w->inst->dev;
-	pthread_mutex_unlock(&g.lock);
-	if (d && d == bm->dev)
+	if (bm->dm)
 		return 0;
-	if (!d)
-		return -ENODEV;
+	d = bm->dev; /* one batch model per device and size */
 	ret = gconv_ctx_create(d->dev, &ctx, msg, sizeof(msg));
 	if (!ret) {
 		ret = gconv_dev_model_load(ctx, bm->model, NULL, &dm, msg,
@@ -1298,11 +1300,8 @@ static int batch_prepare(struct work *w, struct batch_model *bm)
 		       w->inst->name, bm->rows, d->spec, msg);
 		return ret;
 	}
-	gconv_dev_model_free(bm->dm);
-	gconv_ctx_free(bm->ctx);
 	bm->ctx = ctx;
 	bm->dm = dm;
-	bm->dev = d;
 	return 0;
 mismatch:
 	logmsg("model '%s': no batching: its tensors do not split into rows "
