@@ -1,7 +1,8 @@
 # gconv top-level Makefile.
 #
 #   make            build the userspace parts into build/
-#   make demo       install what it needs, build, run the main job
+#   make demo       install what it needs, build, run the main job (a VM)
+#   make demo-host  the main job's tenants on the cpu backend, no VM
 #   make check      install what it needs, build, run every test
 #                   (plain and under ASan+UBSan); ends "N passed, N failed"
 #   make conformance  the ONNX node-test suite alone
@@ -16,6 +17,7 @@
 # of the tests is the same rules run with BUILD=build/asan SAN=1.
 
 BUILD ?= build
+.DEFAULT_GOAL := all
 SAN ?= 0
 # The module is built against the running kernel's headers if they exist,
 # else against the Debian 6.12 headers the VM tests boot with.
@@ -77,7 +79,7 @@ $(LIB_SRCS:%.c=$(BUILD)/%.o): | $(PB_H)
 # ---- tools --------------------------------------------------------------
 
 TOOLS := $(BUILD)/bin/gconv-demo $(BUILD)/bin/gconv-compile \
-	 $(BUILD)/bin/gconv-run
+	 $(BUILD)/bin/gconv-run $(BUILD)/bin/gconv-tenant
 TOOL_COMMON := $(BUILD)/tests/common/sample_chain.o
 
 # ---- gconvd -------------------------------------------------------------
@@ -98,6 +100,8 @@ $(BUILD)/tests/test_policy: $(BUILD)/tests/unit/test_policy.o \
 			    $(BUILD)/daemon/policy.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL) -linih
+
+include tools/gconvctl/gconvctl.mk
 
 # ---- tests --------------------------------------------------------------
 
@@ -306,6 +310,10 @@ CHECK_SUITES := $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%) \
 	"tests/daemon/check-gconvd $(BUILD)" \
 	"tests/daemon/check-gconvd $(BUILD)/asan" \
 	"tests/daemon/check-gconvd-tenants $(BUILD)" \
+	"tests/tools/check-gconvctl $(BUILD)" \
+	"tests/tools/check-gconvctl-gconvd $(BUILD)" \
+	"tests/tools/check-demo $(BUILD)" \
+	"tests/install/check-install $(BUILD)" \
 	"tests/vm/check-rawdev $(BUILD)" \
 	"tests/vm/check-driver $(BUILD)" \
 	"tests/vm/check-netlink $(BUILD)" \
@@ -313,6 +321,7 @@ CHECK_SUITES := $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%) \
 	"tests/vm/check-fuzz $(BUILD) 60" \
 	"tests/vm/check-devapi $(BUILD)" \
 	"tests/vm/check-gconvd $(BUILD)" \
+	"tests/vm/check-gconvctl $(BUILD)" \
 	"tools/check-kernel" \
 	"tools/vm/selftest"
 
@@ -324,14 +333,23 @@ check: deps-check
 
 demo: deps-demo
 	$(MAKE) tools
+	$(MAKE) vm-prereqs
 	BUILD=$(BUILD) tools/demo
 
-.PHONY: deps-check deps-demo
+# the same tenants on the cpu backend, without a VM
+demo-host: deps-demo-host
+	$(MAKE) tools
+	BUILD=$(BUILD) tools/demo-host
+
+.PHONY: deps-check deps-demo deps-demo-host demo-host
 deps-check:
 	tools/setup-deps build compiler conformance models qemu vm kernel
 
 deps-demo:
-	tools/setup-deps build compiler
+	tools/setup-deps build compiler models qemu vm kernel
+
+deps-demo-host:
+	tools/setup-deps build compiler models
 
 # ---- kernel module (kernel/, through the top-level Kbuild) -------------
 
@@ -341,5 +359,7 @@ module:
 clean:
 	rm -rf $(BUILD)
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+
+include mk/install.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
