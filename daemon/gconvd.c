@@ -88,8 +88,8 @@ struct tenant;
 /* Histogram buckets of request times (ns; the last is +Inf). */
 #define NBUCKETS 16
 static const uint64_t bucket_ns[NBUCKETS] = {
-	100000,	   250000,    500000,	 1000000,    2500000,	5000000,
-	10000000,  25000000,  50000000,	 100000000,  250000000, 500000000,
+	100000,	    250000,	500000,	    1000000,	 2500000,   5000000,
+	10000000,   25000000,	50000000,   100000000,	 250000000, 500000000,
 	1000000000, 2500000000, 5000000000, 10000000000,
 };
 
@@ -206,7 +206,7 @@ struct work {
 	uint64_t size;
 	uint32_t format;
 	char name[GCONVD_NAME_LEN]; /* LOAD's; an INFER's model's */
-	bool keep_src; /* the policy batches this model */
+	bool keep_src;		    /* the policy batches this model */
 	/* LOAD: out */
 	struct model_entry *me; /* a reference, or NULL */
 	struct device *dev;
@@ -235,7 +235,7 @@ struct tenant {
 	uint32_t clients, models;
 	uint64_t memory;
 	uint64_t requests, completed, failed, rejected;
-	uint64_t device_ns;    /* device time its requests used; g.lock */
+	uint64_t device_ns;   /* device time its requests used; g.lock */
 	struct mstat *mstats; /* per model, for metrics; the loop's */
 };
 
@@ -1858,11 +1858,10 @@ static void hello_admin(struct conn *c, const struct gconvd_hello *h)
 	}
 	c->admin = true;
 	c->version = GCONVD_VERSION;
-	vlog("conn %" PRIu64 " (pid %d uid %u '%s'): administration",
-	     c->serial, (int)c->pid, (unsigned int)c->uid, c->client);
+	vlog("conn %" PRIu64 " (pid %d uid %u '%s'): administration", c->serial,
+	     (int)c->pid, (unsigned int)c->uid, c->client);
 	memset(&r, 0, sizeof(r));
-	gconvd_hdr_init(&r.hdr, GCONVD_MSG_HELLO_REPLY, sizeof(r),
-			h->hdr.seq);
+	gconvd_hdr_init(&r.hdr, GCONVD_MSG_HELLO_REPLY, sizeof(r), h->hdr.seq);
 	r.version = GCONVD_VERSION;
 	r.backend = gconv_dev_backend(g.devs[0].dev) == GCONV_BACKEND_DRM
 			    ? GCONVD_BACKEND_DRM
@@ -2495,7 +2494,7 @@ static const char *const prio_names[] = {
 };
 
 static const char *const job_status_names[9] = {
-	"ok",	 "invalid", "mmu_fault", "dma_error",	   "timeout",
+	"ok",	   "invalid", "mmu_fault",	"dma_error", "timeout",
 	"aborted", "error",   "bad_completion", "banned",
 };
 
@@ -2559,10 +2558,10 @@ static json_object *admin_status(void)
 		jadd_int(x, "index", d->index);
 		jadd_str(x, "spec", d->spec);
 		jadd_str(x, "name", gconv_dev_name(d->dev));
-		jadd_str(x, "backend", gconv_dev_backend(d->dev) ==
-						       GCONV_BACKEND_DRM
-					       ? "drm"
-					       : "cpu");
+		jadd_str(x, "backend",
+			 gconv_dev_backend(d->dev) == GCONV_BACKEND_DRM
+				 ? "drm"
+				 : "cpu");
 		jadd_str(x, "state", device_state(d));
 		jadd_int(x, "placed_bytes", (int64_t)d->placed);
 		jadd_int(x, "jobs", (int64_t)d->jobs);
@@ -2743,6 +2742,59 @@ static void prom_head(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+static double dev_up(const struct device *d)
+{
+	return !d->failed;
+}
+
+static double dev_draining(const struct device *d)
+{
+	return d->draining;
+}
+
+static double dev_busy(const struct device *d)
+{
+	return (double)d->busy_ns / 1e9;
+}
+
+static double dev_jobs(const struct device *d)
+{
+	return (double)d->jobs;
+}
+
+static double dev_errors(const struct device *d)
+{
+	return (double)d->device_errors;
+}
+
+static double dev_placed(const struct device *d)
+{
+	return (double)d->placed;
+}
+
+/* The per-device metrics (g.lock held while read). */
+static const struct {
+	const char *name, *type, *help;
+	double (*value)(const struct device *d);
+} dev_metrics[] = {
+	{ "gconvd_device_up", "gauge",
+	  "1 if the device takes work, 0 if it was taken out after device "
+	  "errors.",
+	  dev_up },
+	{ "gconvd_device_draining", "gauge",
+	  "1 if the device is being drained (gconvctl drain).", dev_draining },
+	{ "gconvd_device_busy_seconds_total", "counter",
+	  "Time jobs ran on the device, as gconvd measures it.", dev_busy },
+	{ "gconvd_device_jobs_total", "counter",
+	  "Jobs (segments and batches) run on the device.", dev_jobs },
+	{ "gconvd_device_errors_total", "counter",
+	  "Device errors (timeouts, resets, DMA and engine errors).",
+	  dev_errors },
+	{ "gconvd_device_placed_bytes", "gauge",
+	  "Bytes of model instances and weights placed on the device.",
+	  dev_placed },
+};
+
 /* Every metric, in the Prometheus text format 0.0.4 (the loop's). */
 static char *metrics_text(size_t *len)
 {
@@ -2751,6 +2803,7 @@ static char *metrics_text(size_t *len)
 	const struct tenant *t;
 	char *buf = NULL;
 	unsigned int i, e;
+	size_t m;
 	uint64_t cum = 0, conns = 0, models = 0;
 	const struct conn *c;
 	const struct model_entry *me;
@@ -2788,10 +2841,11 @@ static char *metrics_text(size_t *len)
 			for (e = 0; e < ERR_JOB + 8; e++) {
 				/* the labels before ERR_JOB, then job_STATUS
 				 * for the statuses 1..8 */
-				uint64_t v = e < ERR_JOB
-						     ? ms->errors[e]
-						     : ms->job_status[e - ERR_JOB +
-								      1];
+				uint64_t v =
+					e < ERR_JOB
+						? ms->errors[e]
+						: ms->job_status[e - ERR_JOB +
+								 1];
 
 				if (!v)
 					continue;
@@ -2850,54 +2904,16 @@ static char *metrics_text(size_t *len)
 		prom_str(f, t->name);
 		fprintf(f, "\"} %" PRIu64 "\n", t->memory);
 	}
-	prom_head(f, "gconvd_device_up", "gauge",
-		  "1 if the device takes work, 0 if it was taken out after "
-		  "device errors.");
-	for (i = 0; i < g.ndevs; i++) {
-		fprintf(f, "gconvd_device_up{device=\"%u\",spec=\"", i);
-		prom_str(f, g.devs[i].spec);
-		fprintf(f, "\"} %d\n", !g.devs[i].failed);
-	}
-	prom_head(f, "gconvd_device_draining", "gauge",
-		  "1 if the device is being drained (gconvctl drain).");
-	for (i = 0; i < g.ndevs; i++) {
-		fprintf(f, "gconvd_device_draining{device=\"%u\",spec=\"", i);
-		prom_str(f, g.devs[i].spec);
-		fprintf(f, "\"} %d\n", g.devs[i].draining);
-	}
-	prom_head(f, "gconvd_device_busy_seconds_total", "counter",
-		  "Time jobs ran on the device, as gconvd measures it.");
-	for (i = 0; i < g.ndevs; i++) {
-		fprintf(f,
-			"gconvd_device_busy_seconds_total{device=\"%u\",spec=\"",
-			i);
-		prom_str(f, g.devs[i].spec);
-		fprintf(f, "\"} %.9f\n", (double)g.devs[i].busy_ns / 1e9);
-	}
-	prom_head(f, "gconvd_device_jobs_total", "counter",
-		  "Jobs (segments and batches) run on the device.");
-	for (i = 0; i < g.ndevs; i++) {
-		fprintf(f, "gconvd_device_jobs_total{device=\"%u\",spec=\"",
-			i);
-		prom_str(f, g.devs[i].spec);
-		fprintf(f, "\"} %" PRIu64 "\n", g.devs[i].jobs);
-	}
-	prom_head(f, "gconvd_device_errors_total", "counter",
-		  "Device errors (timeouts, resets, DMA and engine errors).");
-	for (i = 0; i < g.ndevs; i++) {
-		fprintf(f, "gconvd_device_errors_total{device=\"%u\",spec=\"",
-			i);
-		prom_str(f, g.devs[i].spec);
-		fprintf(f, "\"} %" PRIu64 "\n", g.devs[i].device_errors);
-	}
-	prom_head(f, "gconvd_device_placed_bytes", "gauge",
-		  "Bytes of model instances and weights placed on the "
-		  "device.");
-	for (i = 0; i < g.ndevs; i++) {
-		fprintf(f, "gconvd_device_placed_bytes{device=\"%u\",spec=\"",
-			i);
-		prom_str(f, g.devs[i].spec);
-		fprintf(f, "\"} %" PRIu64 "\n", g.devs[i].placed);
+	for (m = 0; m < sizeof(dev_metrics) / sizeof(dev_metrics[0]); m++) {
+		prom_head(f, dev_metrics[m].name, dev_metrics[m].type,
+			  dev_metrics[m].help);
+		for (i = 0; i < g.ndevs; i++) {
+			fprintf(f, "%s{device=\"%u\",spec=\"",
+				dev_metrics[m].name, i);
+			prom_str(f, g.devs[i].spec);
+			fprintf(f, "\"} %.9g\n",
+				dev_metrics[m].value(&g.devs[i]));
+		}
 	}
 	prom_head(f, "gconvd_batch_size", "histogram",
 		  "Requests per device run: 1 unbatched, more in a dynamic "
@@ -2907,8 +2923,7 @@ static char *metrics_text(size_t *len)
 		fprintf(f, "gconvd_batch_size_bucket{le=\"%u\"} %" PRIu64 "\n",
 			sizes[i], cum);
 	}
-	fprintf(f, "gconvd_batch_size_bucket{le=\"+Inf\"} %" PRIu64 "\n",
-		cum);
+	fprintf(f, "gconvd_batch_size_bucket{le=\"+Inf\"} %" PRIu64 "\n", cum);
 	fprintf(f, "gconvd_batch_size_count %" PRIu64 "\n", cum);
 	for (me = g.models; me; me = me->next)
 		models++;
@@ -3062,8 +3077,7 @@ static struct device *find_device(const char *name)
 	return NULL;
 }
 
-static void admin_drain(struct conn *c, const struct gconvd_admin *a,
-			bool on)
+static void admin_drain(struct conn *c, const struct gconvd_admin *a, bool on)
 {
 	struct device *d = find_device(a->name);
 
@@ -3273,14 +3287,12 @@ static int http_start(uint32_t port)
 	http.closing = false;
 	http.d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-		(uint16_t)port, NULL, NULL, on_http, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-		MHD_OPTION_END);
+		(uint16_t)port, NULL, NULL, on_http, NULL, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&sin, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)16, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)10, MHD_OPTION_END);
 	if (!http.d) {
-		logmsg("metrics: cannot serve on 127.0.0.1:%u (in use?)",
-		       port);
+		logmsg("metrics: cannot serve on 127.0.0.1:%u (in use?)", port);
 		return -1;
 	}
 	http.port = port;
