@@ -443,6 +443,31 @@ TEST(integer_keys)
 
 /* ---- [gconvd] segment and device-errors ---------------------------------- */
 
+TEST(metrics_port)
+{
+	struct policy *p;
+
+	p = good("[gconvd]\n");
+	CHECK_EQ_INT(p->metrics_port, 0);
+	policy_free(p);
+	p = good("[gconvd]\nmetrics-port = 9464\n");
+	CHECK_EQ_INT(p->metrics_port, 9464);
+	policy_free(p);
+	p = good("[gconvd]\nmetrics-port = 65535\nmetrics-port = 0\n");
+	CHECK_EQ_INT(p->metrics_port, 0);
+	policy_free(p);
+	BAD("[gconvd]\nmetrics-port = 65536\n",
+	    "2: metrics-port must be a TCP port 1..65535 (0: none), not "
+	    "'65536'");
+	BAD("[gconvd]\nmetrics-port = http\n",
+	    "2: metrics-port must be a TCP port 1..65535 (0: none), not "
+	    "'http'");
+	BAD("[tenant t]\nmetrics-port = 1\n",
+	    "2: unknown key 'metrics-port' in [tenant t] (known: users, "
+	    "groups, models, weight, priority, memory-quota, max-queued, "
+	    "max-in-flight)");
+}
+
 TEST(segment_and_device_errors)
 {
 	static const char *const bad_segment[] = {
@@ -1759,6 +1784,7 @@ static const struct test tests[] = {
 	T(priorities),
 	T(integer_keys),
 	T(segment_and_device_errors),
+	T(metrics_port),
 	T(parse_size_forms),
 	T(memory_quota),
 	T(parse_duration_forms),
