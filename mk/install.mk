@@ -57,6 +57,7 @@ $(PIC_BUILD)/%.o: %.c
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -fPIC -c $< -o $@
 
 $(PIC_BUILD)/libgconvdev/device/drm.o: CPPFLAGS_ALL += -Iinclude/uapi/drm $(DRM_CFLAGS)
+$(PIC_BUILD)/libgconvdev/engine/fast.o: CFLAGS_ALL += $(FAST_CFLAGS)
 $(LIB_SRCS:%.c=$(PIC_BUILD)/%.o): | $(PB_H)
 
 $(PIC_BUILD)/gen/onnx.pb-c.o: $(PB_C)
@@ -111,7 +112,7 @@ Description: gconv CNN accelerator: GCONV chains, ONNX compiler, device API, gco
 Version: $(LIBGCONVDEV_VERSION)
 Requires.private: libprotobuf-c libxxhash libdrm
 Libs: -L$${libdir} -lgconvdev
-Libs.private: -lm -lpthread
+Libs.private: -lopenblas -lm -lpthread
 Cflags: -I$${includedir}
 endef
 export GCONV_PC

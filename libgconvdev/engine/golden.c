@@ -12,6 +12,8 @@
 
 #include <gconv/engine.h>
 
+#include "engine_impl.h"
+
 static double param(uint32_t bits)
 {
 	return gconv_bits_f32(bits);
@@ -385,10 +387,11 @@ static int place(const struct gconv_desc *d, uint32_t idx,
 	return 0;
 }
 
-int gconv_golden_run_chain_mapped(const void *chain, size_t chain_len,
+int gconv_engine_run_chain_mapped(const void *chain, size_t chain_len,
 				  const struct gconv_region *regions,
 				  unsigned int nregions,
-				  struct gconv_verror *err)
+				  struct gconv_verror *err,
+				  gconv_desc_runner run)
 {
 	const struct gconv_limits lim = GCONV_LIMITS_DEFAULT;
 	const struct gconv_chain_header *h = chain;
@@ -407,11 +410,21 @@ int gconv_golden_run_chain_mapped(const void *chain, size_t chain_len,
 		const struct gconv_desc *d = gconv_chain_desc(h, i);
 
 		place(d, i, regions, nregions, &p, NULL);
-		ret = gconv_golden_run_desc(d, p.x, p.y, p.b, p.o);
+		ret = run(d, p.x, p.y, p.b, p.o);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+int gconv_golden_run_chain_mapped(const void *chain, size_t chain_len,
+				  const struct gconv_region *regions,
+				  unsigned int nregions,
+				  struct gconv_verror *err)
+{
+	return gconv_engine_run_chain_mapped(chain, chain_len, regions,
+					     nregions, err,
+					     gconv_golden_run_desc);
 }
 
 int gconv_golden_run_chain(const void *chain, size_t chain_len, void *mem,

@@ -151,6 +151,36 @@ GCONV_EXPORT int gconv_golden_run_chain(const void *chain, size_t chain_len,
 					void *mem, uint64_t mem_size,
 					struct gconv_verror *err);
 
+/* ---- the fast engine ------------------------------------------------- */
+
+/*
+ * gconv_golden_run_desc()'s contract (validated descriptor, operand
+ * pointers at element (0,...,0) spanning their extents, NULL for unused
+ * operands, every read before any write so O may overlap X, Y or B),
+ * computed in fp32 as the ISA allows: convolutions and fully connected
+ * layers through OpenBLAS SGEMM, pooling, element-wise and every other
+ * descriptor through vectorised loops (docs/engines.md).  Results agree
+ * with the golden engine within fp32 rounding, not bit for bit; nothing
+ * outside the operands' extents is read or written.  Returns 0, or
+ * -ENOMEM.
+ */
+GCONV_EXPORT int gconv_fast_run_desc(const struct gconv_desc *d,
+				     const void *x, const void *y,
+				     const void *b, void *o);
+
+/*
+ * gconv_golden_run_chain_mapped() on the fast engine, with the same
+ * validation, the same placement checks and the same errors: nothing runs
+ * unless every descriptor validates and every operand lies inside a
+ * region (outputs in writable ones).  Returns 0; -EINVAL with @err filled
+ * in; or -ENOMEM.
+ */
+GCONV_EXPORT int gconv_fast_run_chain_mapped(const void *chain,
+					     size_t chain_len,
+					     const struct gconv_region *regions,
+					     unsigned int nregions,
+					     struct gconv_verror *err);
+
 #ifdef __cplusplus
 }
 #endif
