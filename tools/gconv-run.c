@@ -103,11 +103,6 @@ static void usage(FILE *f)
 		"gconvd's policy\n"
 		"                     (default: the file's base name without "
 		".onnx or .gcm)\n"
-		"  --engine E         golden (the default: the oracle, double "
-		"precision) or\n"
-		"                     fast (fp32 with OpenBLAS, hundreds of "
-		"times faster;\n"
-		"                     docs/engines.md)\n"
 		"  --threads T        accepted for the future; the CPU engine "
 		"is single-threaded\n"
 		"                     today, so T > 1 runs on one thread (a "
@@ -286,7 +281,6 @@ struct opts {
 	long repeat;		/* 0: a single run */
 	long threads;
 	int print;
-	int fast; /* --engine fast */
 	const char *samples, *labels, *pred_out, *probs_out;
 	struct gconv_compile_opts copts;
 	const char *compile_opt; /* the first compile option given */
@@ -385,13 +379,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return 2;
 			continue;
 		}
-		if ((r = opt_value(argc, argv, &i, "--engine", &v))) {
-			if (r < 0 || (strcmp(v, "golden") && strcmp(v, "fast")))
-				return usage_error("--engine needs golden or "
-						   "fast");
-			o->fast = !strcmp(v, "fast");
-			continue;
-		}
 		if ((r = opt_value(argc, argv, &i, "--threads", &v))) {
 			if (r < 0)
 				return usage_error("--threads needs a count");
@@ -456,9 +443,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (o->model_name && !o->daemon)
 		return usage_error("--model-name names the model for gconvd: "
 				   "it needs --daemon");
-	if (o->fast && o->daemon)
-		return usage_error("--engine chooses the engine of this "
-				   "process: gconvd runs its own");
 	if (o->samples) {
 		if (o->nin || o->nout || o->repeat)
 			return usage_error("--samples runs every sample; it "
@@ -1076,8 +1060,6 @@ static int open_engine(struct opts *o, struct runner *r)
 	if (ret)
 		return fail("%s: cannot create a session: %s", o->model,
 			    strerror(-ret));
-	if (o->fast)
-		gconv_session_set_engine(r->s, GCONV_ENGINE_FAST);
 	return 0;
 }
 

@@ -449,56 +449,6 @@ static void check_batch_error(const char *path, uint32_t batch,
 		      batch, want, err);
 }
 
-TEST(session_runs_on_either_engine)
-{
-	struct gconv_model *m = compile_batch(DIGITS "digits.onnx", 0);
-	struct gconv_session *g, *f;
-	struct gconv_tensor x, pred;
-	char err[256];
-	int64_t i;
-	int j, agree = 0;
-	double worst = 0;
-
-	load_npy(DIGITS "samples.npy", &x);
-	load_npy(DIGITS "torch_pred.npy", &pred);
-	CHECK_EQ_INT(gconv_session_create(m, &g), 0);
-	CHECK_EQ_INT(gconv_session_create(m, &f), 0);
-	CHECK_EQ_INT(gconv_session_set_engine(f, GCONV_ENGINE_FAST), 0);
-	CHECK_EQ_INT(gconv_session_set_engine(f, (enum gconv_engine_kind)7),
-		     -EINVAL);
-	for (i = 0; i < x.dims[0]; i++) {
-		const float *a, *b;
-		int best = 0;
-
-		memcpy(gconv_session_input(g, 0), x.data + i * 64,
-		       64 * sizeof(float));
-		memcpy(gconv_session_input(f, 0), x.data + i * 64,
-		       64 * sizeof(float));
-		if (gconv_session_run(g, err, sizeof(err)) ||
-		    gconv_session_run(f, err, sizeof(err)))
-			FAILF("sample %lld: %s", (long long)i, err);
-		a = gconv_session_output(g, 0);
-		b = gconv_session_output(f, 0);
-		for (j = 0; j < 10; j++) {
-			double d = a[j] > b[j] ? a[j] - b[j] : b[j] - a[j];
-
-			if (d > worst)
-				worst = d;
-			if (b[j] > b[best])
-				best = j;
-		}
-		agree += best == pred.idata[i];
-	}
-	/* probabilities in [0, 1]: fp32 against double, ten GCONVs deep */
-	CHECK(worst < 1e-5);
-	CHECK_EQ_INT(agree, (int)x.dims[0]);
-	gconv_session_free(g);
-	gconv_session_free(f);
-	gconv_model_free(m);
-	gconv_tensor_free(&x);
-	gconv_tensor_free(&pred);
-}
-
 TEST(batch_rows_match_batch_1_runs)
 {
 	struct gconv_model *m1 = compile_batch(DIGITS "digits.onnx", 1);
@@ -704,7 +654,6 @@ TEST(session_run_keeps_inputs_intact)
 }
 
 static const struct test tests[] = {
-	T(session_runs_on_either_engine),
 	T(shape_input_is_specialised_with_consts),
 	T(session_run_keeps_inputs_intact),
 	T(digits_predictions_match_pytorch),

@@ -157,15 +157,6 @@ GCONV_EXPORT const float *gconv_session_output(struct gconv_session *s,
 GCONV_EXPORT int gconv_session_run(struct gconv_session *s, char *err,
 				   size_t errlen);
 
-/* The executor a session runs its chain on (gconv/engine.h). */
-enum gconv_engine_kind {
-	GCONV_ENGINE_GOLDEN = 0, /* the oracle, double precision (default) */
-	GCONV_ENGINE_FAST = 1,	 /* fp32, OpenBLAS (docs/engines.md) */
-};
-/* Choose it for the next runs: 0, or -EINVAL for an unknown kind. */
-GCONV_EXPORT int gconv_session_set_engine(struct gconv_session *s,
-					  enum gconv_engine_kind kind);
-
 #ifdef __cplusplus
 }
 #endif
