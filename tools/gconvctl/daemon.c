@@ -115,16 +115,11 @@ static const char *jstr(json_object *o, const char *k)
 }
 
 /*
- * A command that takes no arguments but --help: true if it is done
- * (help printed, or a bad argument) with its exit code in *@code.
+ * A command that takes no arguments (main.c answers --help): true if one
+ * was given, with the exit code in *@code.
  */
 static bool no_args(int argc, char **argv, const char *usage, int *code)
 {
-	if (argc == 2 && !strcmp(argv[1], "--help")) {
-		printf("usage: gconvctl %s\n", usage);
-		*code = CTL_OK;
-		return true;
-	}
 	if (argc > 1) {
 		*code = ctl_error(CTL_USAGE,
 				  "%s: unexpected argument '%s' (usage: "
@@ -454,10 +449,6 @@ int cmd_tenant(struct ctl *ctl, int argc, char **argv)
 	size_t off = 0;
 	int i;
 
-	if (argc >= 2 && !strcmp(argv[1], "--help")) {
-		printf("usage: gconvctl %s\n", usage);
-		return CTL_OK;
-	}
 	if (argc < 4 || strcmp(argv[1], "set"))
 		return ctl_error(CTL_USAGE, "usage: gconvctl %s", usage);
 	for (i = 3; i < argc; i++) {
@@ -488,10 +479,6 @@ int cmd_drain(struct ctl *ctl, int argc, char **argv)
 	bool undo = false;
 	int i = 1, code;
 
-	if (argc >= 2 && !strcmp(argv[1], "--help")) {
-		printf("usage: gconvctl %s\n", usage);
-		return CTL_OK;
-	}
 	if (i < argc && !strcmp(argv[i], "--undo")) {
 		undo = true;
 		i++;

@@ -80,7 +80,9 @@ static const struct command daemon_commands[] = {
 	  "the open files of gconv.ko's devices.\n" },
 	{ "tenant", "set", cmd_tenant, "NAME KEY=VALUE...",
 	  "change a live tenant (weight=N, priority=realtime|normal|batch)",
-	  "The change lasts until gconvd reloads its policy.\n" },
+	  "Keys: weight=1..1000000, priority=realtime|normal|batch,\n"
+	  "max-queued=1..1000000, max-in-flight=1..1024.  The change lasts\n"
+	  "until gconvd reloads its policy.\n" },
 	{ "drain", NULL, cmd_drain, "[--undo] DEVICE",
 	  "stop placing models on a gconvd device (--undo: put it back)",
 	  "DEVICE is gconvd's device index or its --device spec.  The "
