@@ -869,8 +869,19 @@ int gconv_ioctl_wait(struct drm_device *drm, void *data,
 		drm_dbg(drm, "wait: no job %llu\n", args->job_id);
 		return -ENOENT;
 	}
-	ret = dma_fence_wait_timeout(rec->done, true,
-				     drm_timeout_abs_to_jiffies(args->timeout_ns));
+	/*
+	 * The wait counts whole jiffies and can end up to a jiffy before the
+	 * absolute deadline: wait again until the clock has passed it, so that
+	 * -ETIME never comes early.  Each round is bounded by the deadline.
+	 */
+	for (;;) {
+		ret = dma_fence_wait_timeout(rec->done, true,
+					     drm_timeout_abs_to_jiffies(args->timeout_ns));
+		if (ret != 0 || dma_fence_is_signaled(rec->done) ||
+		    !args->timeout_ns ||
+		    ktime_after(ktime_get(), ns_to_ktime(args->timeout_ns)))
+			break;
+	}
 	if (ret > 0 || (ret == 0 && dma_fence_is_signaled(rec->done))) {
 		args->status = rec->status;
 		args->info = rec->info;
