@@ -49,7 +49,7 @@ PB_H := $(GEN)/onnx.pb-c.h
 PB_OBJ := $(GEN)/onnx.pb-c.o
 
 LIB_SRCS := libgconvdev/chain.c libgconvdev/engine/golden.c \
-	    libgconvdev/engine/fast.c \
+	    libgconvdev/engine/fast.c libgconvdev/engine/blas.c \
 	    libgconvdev/tensor_io.c \
 	    libgconvdev/compiler/graph.c libgconvdev/compiler/import.c \
 	    libgconvdev/compiler/infer.c libgconvdev/compiler/lower.c \
@@ -66,11 +66,9 @@ DRM_CFLAGS := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/incl
 DRM_LIBS := $(shell pkg-config --libs libdrm 2>/dev/null || echo -ldrm)
 $(BUILD)/libgconvdev/device/drm.o: CPPFLAGS_ALL += -Iinclude/uapi/drm $(DRM_CFLAGS)
 LDLIBS_ALL := -lprotobuf-c -lxxhash $(DRM_LIBS) $(LDLIBS_ALL)
-# the fast engine's SGEMM (Debian libopenblas-dev, multithreaded itself):
-# as-needed, so that only programs that call the fast engine load OpenBLAS
-# and its threads
-LDLIBS_ALL := -Wl,--push-state,--as-needed -lopenblas -Wl,--pop-state \
-	      $(LDLIBS_ALL)
+# the fast engine's SGEMM: OpenBLAS (Debian libopenblas-dev for cblas.h),
+# not linked but loaded on first use (libgconvdev/engine/blas.c), so that
+# its threads start after a daemon has set its signal mask
 # its loops are written for the vectoriser: -O2's very-cheap cost model
 # skips every loop whose trip count is not a multiple of the vector width
 FAST_CFLAGS := -ftree-vectorize -fvect-cost-model=dynamic -fno-math-errno
@@ -323,10 +321,12 @@ deps-bench:
 
 # Each suite is one command for tests/run-tests, which sums their
 # "N passed, N failed" lines: the unit tests plain and under ASan+UBSan,
-# ONNX conformance plain and under ASan+UBSan, and ResNet-18 against PyTorch.
+# ONNX conformance plain and under ASan+UBSan, the fast engine without a
+# BLAS, and ResNet-18 against PyTorch.
 CHECK_SUITES := $(TESTS) $(TESTS:$(BUILD)/%=$(BUILD)/asan/%) \
 	"$(CONFORMANCE) --expect $(CONFORMANCE_EXPECT)" \
 	"$(BUILD)/asan/tests/conformance-run --expect $(CONFORMANCE_EXPECT)" \
+	"env GCONV_BLAS=none $(BUILD)/tests/test_fast_engine" \
 	"tests/models/check-cnns $(BUILD) resnet18" \
 	"tests/daemon/check-gconv-run $(BUILD)" \
 	"tests/daemon/check-gconvd $(BUILD)" \

@@ -112,7 +112,7 @@ Description: gconv CNN accelerator: GCONV chains, ONNX compiler, device API, gco
 Version: $(LIBGCONVDEV_VERSION)
 Requires.private: libprotobuf-c libxxhash libdrm
 Libs: -L$${libdir} -lgconvdev
-Libs.private: -lopenblas -lm -lpthread
+Libs.private: -lm -lpthread
 Cflags: -I$${includedir}
 endef
 export GCONV_PC

@@ -10,7 +10,9 @@
  *            element when the weights depend on it) the taps are packed
  *            into a matrix (im2col, pre applied, padding as pre(pad)) or
  *            read in place when X already is one, and OpenBLAS multiplies
- *            the weights by it (cblas_sgemm, cblas_sgemv for one column);
+ *            the weights by it (cblas_sgemm, cblas_sgemv for one column;
+ *            OpenBLAS is loaded on first use, blas.c, and without it
+ *            these descriptors take the row path);
  *   row      everything else, one output row (n, g, k, p) at a time in
  *            chunks of q: for each tap (c, r, s) the chunk's inputs are
  *            folded into an accumulator row, with fused loops for the
@@ -25,7 +27,6 @@
  * Every access is one the loop nest itself makes, so nothing outside the
  * operands' declared extents is read or written.
  */
-#include <cblas.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -35,6 +36,7 @@
 
 #include <gconv/engine.h>
 
+#include "blas.h"
 #include "engine_impl.h"
 
 /* Outputs per row chunk: accumulator and scratch rows stay in L1. */
@@ -1437,6 +1439,23 @@ static int x_in_place(const struct fctx *f, const struct cols *cs, uint64_t g,
 			 rstep, *col_step, bm);
 }
 
+/* cbuf[k][j] = sum_c a[k][c] * b[c][j], one matrix-vector product per j */
+static void gemv_cols(const struct gconv_blas *blas, const struct mat *a,
+		      const struct mat *b, uint64_t k, uint64_t kd,
+		      uint64_t jb, float *cbuf)
+{
+	int notrans = a->trans == CblasNoTrans;
+	uint64_t j;
+
+	for (j = 0; j < jb; j++)
+		blas->sgemv(CblasRowMajor, a->trans, notrans ? (int)k : (int)kd,
+			    notrans ? (int)kd : (int)k, 1.0f, a->base, a->ld,
+			    b->trans == CblasNoTrans ? b->base + j
+						     : b->base + j * b->ld,
+			    b->trans == CblasNoTrans ? b->ld : 1, 0.0f,
+			    cbuf + j, (int)jb);
+}
+
 /*
  * The gemm path's shapes.  Its buffers hold at least 8 columns of im2col
  * and of results, so C*R*S and K are bounded (by far more than any CNN
@@ -1448,7 +1467,7 @@ static int gemm_ok(const struct gconv_desc *d)
 {
 	uint64_t kd = (uint64_t)d->c * d->r * d->s;
 
-	return d->main == GCONV_MAIN_MUL &&
+	return gconv_blas_get() && d->main == GCONV_MAIN_MUL &&
 	       (d->reduce == GCONV_REDUCE_SUM ||
 		d->reduce == GCONV_REDUCE_MEAN_ALL) &&
 	       (d->k == 1 || d->x.stride[KSLOT] == 0) && kd <= GEMM_MAX_DIM &&
@@ -1467,6 +1486,7 @@ run_gemm_impl(const struct fctx *f)
 	int merge = rows_merge(f);
 	float *pack = NULL, *wpack = NULL, *cbuf = NULL;
 	float scratch[CHUNK];
+	const struct gconv_blas *blas = gconv_blas_get(); /* gemm_ok() */
 	int ret = -ENOMEM;
 
 	/* im2col blocks of pack_floats, results of at most 16 MiB */
@@ -1511,21 +1531,18 @@ run_gemm_impl(const struct fctx *f)
 					bm.trans = CblasNoTrans;
 					bm.ld = (int)jb;
 				}
-				if (jb == 1)
-					cblas_sgemv(CblasRowMajor, a.trans,
-						    a.trans == CblasNoTrans
-							    ? (int)d->k
-							    : (int)kd,
-						    a.trans == CblasNoTrans
-							    ? (int)kd
-							    : (int)d->k,
-						    1.0f, a.base, a.ld, bm.base,
-						    bm.trans == CblasNoTrans
-							    ? bm.ld
-							    : 1,
-						    0.0f, cbuf, 1);
+				/*
+				 * One column per batch element (fully
+				 * connected): a product per column, so that
+				 * a sample's result does not depend on the
+				 * batch it is in; else one SGEMM (columns are
+				 * independent in it).
+				 */
+				if (pq == 1)
+					gemv_cols(blas, &a, &bm, d->k, kd, jb,
+						  cbuf);
 				else
-					cblas_sgemm(CblasRowMajor, a.trans,
+					blas->sgemm(CblasRowMajor, a.trans,
 						    bm.trans, (int)d->k,
 						    (int)jb, (int)kd, 1.0f,
 						    a.base, a.ld, bm.base,
