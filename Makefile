@@ -50,6 +50,7 @@ PB_OBJ := $(GEN)/onnx.pb-c.o
 
 LIB_SRCS := libgconvdev/chain.c libgconvdev/engine/golden.c \
 	    libgconvdev/engine/fast.c libgconvdev/engine/blas.c \
+	    libgconvdev/engine/select.c \
 	    libgconvdev/tensor_io.c \
 	    libgconvdev/compiler/graph.c libgconvdev/compiler/import.c \
 	    libgconvdev/compiler/infer.c libgconvdev/compiler/lower.c \

@@ -80,9 +80,10 @@ static void do_reset(struct gconv_core *c)
 	uint64_t resets = c->counters[CTR(GCONV_REG_RESETS)];
 	const struct gconv_core_ops *ops = c->ops;
 	void *opaque = c->opaque;
-	uint32_t props[6] = { c->inject_hang, c->inject_mmu_fault,
+	uint32_t props[7] = { c->inject_hang, c->inject_mmu_fault,
 			      c->inject_dma_error, c->inject_bad_completion,
-			      c->clock_khz, c->inject_context };
+			      c->clock_khz, c->inject_context,
+			      c->golden_engine };
 
 	memset(c, 0, sizeof(*c));
 	c->ops = ops;
@@ -93,6 +94,7 @@ static void do_reset(struct gconv_core *c)
 	c->inject_bad_completion = props[3];
 	c->clock_khz = props[4];
 	c->inject_context = props[5];
+	c->golden_engine = props[6];
 	c->counters[CTR(GCONV_REG_RESETS)] = resets + 1;
 }
 
@@ -474,6 +476,7 @@ int gconv_core_take_job(struct gconv_core *c, struct gconv_core_job *job)
 		if (job->entry.opcode == GCONV_OP_RUN_CHAIN) {
 			uint32_t ctx = job->entry.context;
 
+			job->golden = c->golden_engine != 0;
 			if (ctx >= GCONV_HW_NUM_CONTEXTS ||
 			    !(c->ctx[ctx].control & GCONV_CTX_VALID))
 				job->status = GCONV_HW_BAD_CONTEXT;
@@ -676,8 +679,9 @@ static int run_desc(struct walker *w, const struct gconv_desc *d, uint32_t idx)
 			goto out;
 		}
 	}
-	switch (gconv_golden_run_desc_cancel(d, buf[0], buf[1], buf[2], buf[3],
-					     &w->c->abort)) {
+	switch ((w->job->golden ? gconv_golden_run_desc_cancel
+				: gconv_fast_run_desc_cancel)(
+		d, buf[0], buf[1], buf[2], buf[3], &w->c->abort)) {
 	case 0:
 		break;
 	case -ECANCELED:

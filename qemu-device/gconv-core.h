@@ -100,6 +100,7 @@ struct gconv_core {
 	uint32_t inject_bad_completion;
 	uint32_t inject_context;	/* only jobs of this context; ~0: any */
 	uint32_t clock_khz;
+	uint32_t golden_engine;		/* 1: the golden engine, not the fast */
 };
 
 /* What one job did; filled by take/run, consumed by finish. */
@@ -111,6 +112,7 @@ struct gconv_core_job {
 	int bad_completion;
 	int inject_mmu_fault;
 	int inject_dma_error;
+	int golden;			/* golden_engine when taken */
 	uint32_t status;		/* enum gconv_hw_status */
 	uint32_t info;
 	int fault_write;

@@ -431,6 +431,9 @@ static const struct gconv_pci_prop {
       "4294967295 (the default): jobs of any context" },
     { "clock-khz", offsetof(GconvPCIState, core.clock_khz),
       "clock of the timing model in kHz; 0 turns the timing model off" },
+    { "golden-engine", offsetof(GconvPCIState, core.golden_engine),
+      "1: compute on the golden engine (double precision, slow) instead "
+      "of the fast one, for results equal bit for bit to a CPU reference" },
 };
 
 static void gconv_pci_prop_get(Object *obj, Visitor *v, const char *name,

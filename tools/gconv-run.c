@@ -103,10 +103,15 @@ static void usage(FILE *f)
 		"gconvd's policy\n"
 		"                     (default: the file's base name without "
 		".onnx or .gcm)\n"
-		"  --threads T        accepted for the future; the CPU engine "
-		"is single-threaded\n"
-		"                     today, so T > 1 runs on one thread (a "
-		"note says so)\n"
+		"  --engine E         fast (the default: fp32 with OpenBLAS) "
+		"or golden (the\n"
+		"                     oracle: double precision, hundreds of "
+		"times slower;\n"
+		"                     docs/engines.md)\n"
+		"  --threads T        threads of the fast engine's matrix "
+		"products (OpenBLAS;\n"
+		"                     default: one per CPU); the golden engine "
+		"runs on one\n"
 		"  --no-fuse, --no-fold-bn, --no-inplace, --naive-memory\n"
 		"                     compile options, as in gconv-compile "
 		"(ONNX input only;\n"
@@ -281,6 +286,7 @@ struct opts {
 	long repeat;		/* 0: a single run */
 	long threads;
 	int print;
+	const char *engine; /* --engine; NULL: GCONV_ENGINE or fast */
 	const char *samples, *labels, *pred_out, *probs_out;
 	struct gconv_compile_opts copts;
 	const char *compile_opt; /* the first compile option given */
@@ -334,7 +340,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	unsigned int j;
 
 	memset(o, 0, sizeof(*o));
-	o->threads = 1;
+	o->threads = 0; /* OpenBLAS's default */
 	single_dst[0] = &o->samples;
 	single_dst[1] = &o->labels;
 	single_dst[2] = &o->pred_out;
@@ -377,6 +383,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return usage_error("--repeat needs a count");
 			if (parse_count("--repeat", v, &o->repeat))
 				return 2;
+			continue;
+		}
+		if ((r = opt_value(argc, argv, &i, "--engine", &v))) {
+			if (r < 0 || (strcmp(v, "golden") && strcmp(v, "fast")))
+				return usage_error("--engine needs golden or "
+						   "fast");
+			o->engine = v;
 			continue;
 		}
 		if ((r = opt_value(argc, argv, &i, "--threads", &v))) {
@@ -443,6 +456,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (o->model_name && !o->daemon)
 		return usage_error("--model-name names the model for gconvd: "
 				   "it needs --daemon");
+	if (o->engine && o->daemon)
+		return usage_error("--engine chooses the engine of this "
+				   "process: gconvd runs its own");
 	if (o->samples) {
 		if (o->nin || o->nout || o->repeat)
 			return usage_error("--samples runs every sample; it "
@@ -1043,14 +1059,21 @@ out:
 
 static int open_engine(struct opts *o, struct runner *r)
 {
+	enum gconv_engine_kind kind;
 	char err[512] = "";
 	int ret;
 
-	if (o->threads > 1)
-		fprintf(stderr,
-			PROG ": note: --threads %ld: the CPU engine is "
-			     "single-threaded today; running on one thread\n",
-			o->threads);
+	/* read by OpenBLAS when the fast engine loads it, on its first
+	 * product (libgconvdev/engine/blas.c) */
+	if (o->threads > 0) {
+		char v[24];
+
+		snprintf(v, sizeof(v), "%ld", o->threads);
+		setenv("OPENBLAS_NUM_THREADS", v, 1);
+	}
+	if (!o->engine && gconv_engine_default(&kind))
+		return fail("GCONV_ENGINE='%s': expected golden or fast",
+			    getenv("GCONV_ENGINE"));
 	ret = gconv_model_open(o->model, &o->copts, &r->m, err, sizeof(err));
 	if (ret)
 		return fail("%s: %s", o->model, err[0] ? err : strerror(-ret));
@@ -1060,6 +1083,10 @@ static int open_engine(struct opts *o, struct runner *r)
 	if (ret)
 		return fail("%s: cannot create a session: %s", o->model,
 			    strerror(-ret));
+	if (o->engine)
+		gconv_session_set_engine(r->s, strcmp(o->engine, "golden")
+						       ? GCONV_ENGINE_FAST
+						       : GCONV_ENGINE_GOLDEN);
 	return 0;
 }
 

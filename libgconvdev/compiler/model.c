@@ -35,6 +35,7 @@ struct gconv_model {
 
 struct gconv_session {
 	const struct gconv_model *m;
+	enum gconv_engine_kind engine;
 	uint8_t *arena;
 	struct gconv_region regions[2];
 };
@@ -1123,6 +1124,7 @@ int gconv_session_create(const struct gconv_model *m,
 	if (!s)
 		return -ENOMEM;
 	s->m = m;
+	gconv_engine_default(&s->engine);
 	s->arena = calloc(1, (size_t)m->arena_size);
 	if (!s->arena) {
 		free(s);
@@ -1159,13 +1161,26 @@ const float *gconv_session_output(struct gconv_session *s, uint32_t i)
 			       (s->m->out[i].addr - s->m->arena_addr));
 }
 
+int gconv_session_set_engine(struct gconv_session *s,
+			     enum gconv_engine_kind kind)
+{
+	if (kind != GCONV_ENGINE_GOLDEN && kind != GCONV_ENGINE_FAST)
+		return -EINVAL;
+	s->engine = kind;
+	return 0;
+}
+
 int gconv_session_run(struct gconv_session *s, char *err, size_t errlen)
 {
 	struct gconv_verror verr;
 	int r;
 
-	r = gconv_golden_run_chain_mapped(s->m->chain, s->m->chain_len,
-					  s->regions, 2, &verr);
+	if (s->engine == GCONV_ENGINE_FAST)
+		r = gconv_fast_run_chain_mapped(s->m->chain, s->m->chain_len,
+						s->regions, 2, &verr);
+	else
+		r = gconv_golden_run_chain_mapped(s->m->chain, s->m->chain_len,
+						  s->regions, 2, &verr);
 	if (r == -EINVAL && err && errlen) {
 		char msg[200];
 

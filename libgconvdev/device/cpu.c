@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The cpu backend: the golden engine in this process, behaving like the
- * device behind gconv.ko.
+ * The cpu backend: a GCONV engine in this process (the fast one, or the
+ * golden one with "cpu:engine=golden"), behaving like the device behind
+ * gconv.ko.
  *
  *  - Every context is its own device address space.  Buffers get page-
  *    aligned addresses from [4 GiB, 128 TiB) (the driver's VA range), the
@@ -15,7 +16,7 @@
  *    address (the driver maps a GEM object once per file).
  *  - Submit copies the chain out of its buffer, validates the copy under
  *    the device's limits (-EINVAL with the reason, nothing queued), then
- *    runs it at once with gconv_golden_run_chain_mapped() over the
+ *    runs it at once with gconv_fast_run_chain_mapped() over the
  *    context's buffers: submit is synchronous, and the job has ended when
  *    it returns.  An operand outside the context's buffers, or an output
  *    in a READ_ONLY one, ends the job MMU_FAULT with the operand's first
@@ -24,7 +25,7 @@
  *    checks every operand before it starts).
  *  - The last GCONV_JOB_HISTORY results can be waited for, like the
  *    driver's.  There are no bans, hangs or resets: a chain cannot hang
- *    the golden engine, and a fault harms no one else.
+ *    an engine, and a fault harms no one else.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create, F_ADD_SEALS */
@@ -55,21 +56,26 @@
 #define BUF_SEALS     (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
 /*
+ * "cpu:engine=golden": the golden engine (the oracle, double precision,
+ * slow) rather than the fast one.
+ *
  * "cpu:fail-after=N,hang-every=M": faults for testing what runs above a
  * device (gconvd's failover and retry).  From job N + 1 on, every job ends
  * GCONV_JOB_ERROR without running, as on a device that died; every Mth
  * job ends GCONV_JOB_TIMEOUT without running, as one a hang and reset
  * ended.  Jobs are counted over the whole device.
  */
-static int parse_faults(struct gconv_dev *dev, const char *arg, char *err,
-			size_t errlen)
+#define CPU_OPTIONS "engine=golden|fast, fail-after=N or hang-every=N"
+
+static int parse_options(struct gconv_dev *dev, const char *arg, char *err,
+			 size_t errlen)
 {
 	const char *p = arg;
 
 	if (arg && (!*arg || arg[strlen(arg) - 1] == ','))
 		return fail(err, errlen, -EINVAL,
-			    "device 'cpu:%s': an empty fault (expected "
-			    "fail-after=N or hang-every=N)",
+			    "device 'cpu:%s': an empty option "
+			    "(expected " CPU_OPTIONS ")",
 			    arg);
 	while (p && *p) {
 		unsigned long long v;
@@ -77,14 +83,30 @@ static int parse_faults(struct gconv_dev *dev, const char *arg, char *err,
 		size_t klen;
 		char *end;
 
+		if (!strncmp(p, "engine=", 7)) {
+			size_t vlen = strcspn(p + 7, ",");
+
+			if (vlen == 6 && !strncmp(p + 7, "golden", 6))
+				dev->cpu_golden = 1;
+			else if (vlen == 4 && !strncmp(p + 7, "fast", 4))
+				dev->cpu_golden = 0;
+			else
+				return fail(err, errlen, -EINVAL,
+					    "device 'cpu:%s': unknown engine "
+					    "'%.*s' (expected golden or fast)",
+					    arg, (int)vlen, p + 7);
+			p += 7 + vlen;
+			p += *p == ',';
+			continue;
+		}
 		if (!strncmp(p, "fail-after=", klen = 11))
 			field = &dev->cpu_fail_after;
 		else if (!strncmp(p, "hang-every=", klen = 11))
 			field = &dev->cpu_hang_every;
 		else
 			return fail(err, errlen, -EINVAL,
-				    "device 'cpu:%s': unknown fault '%.*s' "
-				    "(expected fail-after=N or hang-every=N)",
+				    "device 'cpu:%s': unknown option '%.*s' "
+				    "(expected " CPU_OPTIONS ")",
 				    arg, (int)strcspn(p, ","), p);
 		errno = 0;
 		v = strtoull(p + klen, &end, 10);
@@ -113,9 +135,15 @@ static int cpu_open(struct gconv_dev *dev, const char *arg, char *err,
 		.max_work = 1ull << 44,
 	};
 
+	enum gconv_engine_kind kind;
 	int ret;
 
-	ret = parse_faults(dev, arg, err, errlen);
+	if (gconv_engine_default(&kind))
+		return fail(err, errlen, -EINVAL,
+			    "GCONV_ENGINE='%s': expected golden or fast",
+			    getenv("GCONV_ENGINE"));
+	dev->cpu_golden = kind == GCONV_ENGINE_GOLDEN;
+	ret = parse_options(dev, arg, err, errlen);
 	if (ret)
 		return ret;
 	snprintf(dev->name, sizeof(dev->name), "cpu");
@@ -427,8 +455,9 @@ static int cpu_submit(struct gconv_ctx *ctx, struct gconv_buf *chain,
 			.host = v[i]->map,
 			.writable = !(v[i]->flags & GCONV_BUF_READ_ONLY),
 		};
-	ret = gconv_golden_run_chain_mapped(copy, len, regions, (unsigned int)n,
-					    &verr);
+	ret = (ctx->dev->cpu_golden ? gconv_golden_run_chain_mapped
+				    : gconv_fast_run_chain_mapped)(
+		copy, len, regions, (unsigned int)n, &verr);
 	if (ret == -EINVAL && (verr.code == GCONV_VERR_OUT_OF_RANGE ||
 			       verr.code == GCONV_VERR_READ_ONLY)) {
 		const struct gconv_operand *op = verr_operand(copy, &verr);

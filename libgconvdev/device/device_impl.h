@@ -38,6 +38,7 @@ struct gconv_dev {
 	uint64_t cpu_jobs;
 	uint64_t cpu_fail_after; /* 0: never */
 	uint64_t cpu_hang_every; /* 0: never */
+	int cpu_golden; /* cpu:engine=golden */
 };
 
 /* A finished cpu-backend job, for gconv_ctx_wait(). */

@@ -10,13 +10,17 @@
  * thread that runs it and with that thread's signal mask.
  *
  * GCONV_BLAS (read with secure_getenv) names another library with the
- * CBLAS interface, or "none" to run without one.
+ * CBLAS interface, or "none" to run without one.  A static program never
+ * loads one: dlopen() there brings in a second C library, which crashes.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* secure_getenv; QEMU's build defines it already */
+#endif
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include "blas.h"
 
@@ -33,7 +37,8 @@ static void load(void)
 
 	if (!name || !*name)
 		name = GCONV_BLAS_DEFAULT;
-	if (!strcmp(name, "none"))
+	/* no program interpreter (ld.so): a static executable */
+	if (!strcmp(name, "none") || !getauxval(AT_BASE))
 		return;
 	h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
 	if (!h)

@@ -70,7 +70,15 @@ struct fctx {
 	int fuse; /* FUSE_*: the row path's fused loops that apply */
 	/* q_range() of every kernel column for whole rows (q0 0, len Q) */
 	struct qrange *qr;
+	const int *cancel; /* gconv_fast_run_desc_cancel(); may be NULL */
 };
+
+/* Whether to abandon the descriptor: checked once per output row (row
+ * path) or column block (gemm path), so within microseconds. */
+static int cancelled(const struct fctx *f)
+{
+	return f->cancel && __atomic_load_n(f->cancel, __ATOMIC_RELAXED);
+}
 
 /* The outputs of a chunk whose tap of one kernel column reads X. */
 struct qrange {
@@ -1246,6 +1254,8 @@ run_rows_impl(const struct fctx *f)
 			for (k = 0; k < d->k; k++)
 				for (p = 0; p < d->p; p += rows)
 					for (q0 = 0; q0 < d->q; q0 += CHUNK) {
+						if (cancelled(f))
+							return -ECANCELED;
 						size_t len = d->q - q0 < CHUNK
 								     ? d->q - q0
 								     : CHUNK;
@@ -1441,8 +1451,8 @@ static int x_in_place(const struct fctx *f, const struct cols *cs, uint64_t g,
 
 /* cbuf[k][j] = sum_c a[k][c] * b[c][j], one matrix-vector product per j */
 static void gemv_cols(const struct gconv_blas *blas, const struct mat *a,
-		      const struct mat *b, uint64_t k, uint64_t kd,
-		      uint64_t jb, float *cbuf)
+		      const struct mat *b, uint64_t k, uint64_t kd, uint64_t jb,
+		      float *cbuf)
 {
 	int notrans = a->trans == CblasNoTrans;
 	uint64_t j;
@@ -1519,6 +1529,10 @@ run_gemm_impl(const struct fctx *f)
 				uint64_t k, col_step, j;
 				struct mat bm;
 
+				if (cancelled(f)) {
+					ret = -ECANCELED;
+					goto out;
+				}
 				if (x_in_place(f, &cs, g, &bm, &col_step)) {
 					bm.base += j0 * col_step;
 				} else {
@@ -1823,9 +1837,9 @@ static float param(uint32_t bits)
 	return gconv_bits_f32(bits);
 }
 
-int gconv_fast_run_desc_path(const struct gconv_desc *d, const void *x,
-			     const void *y, const void *b, void *o,
-			     enum gconv_fast_path path)
+static int fast_run(const struct gconv_desc *d, const void *x, const void *y,
+		    const void *b, void *o, enum gconv_fast_path path,
+		    const int *cancel)
 {
 	uint64_t outputs = (uint64_t)d->n * d->g * d->k * d->p * d->q;
 	float *tmp = NULL;
@@ -1846,6 +1860,7 @@ int gconv_fast_run_desc_path(const struct gconv_desc *d, const void *x,
 		.post_c = param(d->post_param[2]),
 		.hv_size = (int64_t)(d->in_h - 1) * d->in_dilation_h + 1,
 		.wv_size = (int64_t)(d->in_w - 1) * d->in_dilation_w + 1,
+		.cancel = cancel,
 	};
 	struct qrange qr[64];
 	uint64_t s;
@@ -1898,10 +1913,24 @@ int gconv_fast_run_desc_path(const struct gconv_desc *d, const void *x,
 	return ret;
 }
 
+int gconv_fast_run_desc_path(const struct gconv_desc *d, const void *x,
+			     const void *y, const void *b, void *o,
+			     enum gconv_fast_path path)
+{
+	return fast_run(d, x, y, b, o, path, NULL);
+}
+
 int gconv_fast_run_desc(const struct gconv_desc *d, const void *x,
 			const void *y, const void *b, void *o)
 {
-	return gconv_fast_run_desc_path(d, x, y, b, o, GCONV_FAST_AUTO);
+	return fast_run(d, x, y, b, o, GCONV_FAST_AUTO, NULL);
+}
+
+int gconv_fast_run_desc_cancel(const struct gconv_desc *d, const void *x,
+			       const void *y, const void *b, void *o,
+			       const int *cancel)
+{
+	return fast_run(d, x, y, b, o, GCONV_FAST_AUTO, cancel);
 }
 
 int gconv_fast_run_chain_mapped(const void *chain, size_t chain_len,

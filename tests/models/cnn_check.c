@@ -2,9 +2,10 @@
 /*
  * cnn-check DIR NAME...: compile DIR/NAME.onnx (made by
  * tools/models/make_cnns.py), check that every compute node of the model
- * became GCONVs, run DIR/NAME.input.npy on the CPU backend and compare
- * with PyTorch's DIR/NAME.output.npy: max |got - want| / max |want| must
- * stay below 1e-4.  Prints a line per model and "N passed, N failed".
+ * became GCONVs, run DIR/NAME.input.npy on each CPU engine (golden and
+ * fast) and compare with PyTorch's DIR/NAME.output.npy: max |got - want| /
+ * max |want| must stay below 1e-4.  Prints a line per model and engine and
+ * "N passed, N failed".
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,8 +16,9 @@
 #include <gconv/model.h>
 #include <gconv/tensor_io.h>
 
-static int check(const char *dir, const char *name)
+static int check(const char *dir, const char *name, enum gconv_engine_kind kind)
 {
+	const char *ename = kind == GCONV_ENGINE_GOLDEN ? "golden" : "fast";
 	char path[4096], err[512];
 	struct gconv_tensor x = { 0 }, y = { 0 };
 	struct gconv_model_layout l;
@@ -49,10 +51,11 @@ static int check(const char *dir, const char *name)
 		printf("FAIL %s: out of memory\n", name);
 		goto out;
 	}
+	gconv_session_set_engine(s, kind);
 	memcpy(gconv_session_input(s, 0), x.data, x.elems * sizeof(float));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (gconv_session_run(s, err, sizeof(err))) {
-		printf("FAIL %s: run: %s\n", name, err);
+		printf("FAIL %s (%s engine): run: %s\n", name, ename, err);
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -69,9 +72,10 @@ static int check(const char *dir, const char *name)
 	gconv_model_layout(m, &l);
 	ok = rel <= 1e-4;
 	printf("%s %s: %u GCONVs, arena %.1f MB (naive %.1f MB), weights "
-	       "%.1f MB, golden engine %.1f s, max relative error %.2e\n",
+	       "%.1f MB, %s engine %.2f s, max relative error %.2e\n",
 	       ok ? "ok  " : "FAIL", name, gconv_model_gconv_count(m),
 	       l.arena_size / 1e6, l.naive_bytes / 1e6, l.weights_size / 1e6,
+	       ename,
 	       (double)(t1.tv_sec - t0.tv_sec) +
 		       (t1.tv_nsec - t0.tv_nsec) * 1e-9,
 	       rel);
@@ -95,7 +99,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (i = 2; i < argc; i++) {
-		if (check(argv[1], argv[i]))
+		if (check(argv[1], argv[i], GCONV_ENGINE_GOLDEN))
+			pass++;
+		else
+			fail++;
+		fflush(stdout);
+		if (check(argv[1], argv[i], GCONV_ENGINE_FAST))
 			pass++;
 		else
 			fail++;

@@ -728,7 +728,8 @@ static void image_compute(struct image *im)
  * Run @im on the device: its memory mapped read-write at @data_va, the
  * chain (relocated by @data_va) read-only at @chain_va, in context @ctx
  * on queue @q.  The job must complete OK, and every byte of the data must
- * equal what gconv_golden_run_chain makes of a copy of the flat memory.
+ * equal what the engine the device computes on (the fast one, or the golden
+ * one with golden_engine set) makes of a copy of the flat memory.
  * Returns the device's view of the data; *job (may be NULL) is the job.
  */
 static uint8_t *run_image(uint64_t root, unsigned int ctx, unsigned int q,
@@ -749,8 +750,17 @@ static uint8_t *run_image(uint64_t root, unsigned int ctx, unsigned int q,
 	memcpy(chain, im->chain, im->len);
 	relocate(chain, data_va);
 	put_chain(root, chain_va, chain, im->len);
-	CHECK_EQ_INT(gconv_golden_run_chain(im->chain, im->len, want,
-					    im->size, &err), 0);
+	if (F->c.golden_engine) {
+		CHECK_EQ_INT(gconv_golden_run_chain(im->chain, im->len, want,
+						    im->size, &err),
+			     0);
+	} else {
+		const struct gconv_region flat = { 0, im->size, want, 1 };
+
+		CHECK_EQ_INT(gconv_fast_run_chain_mapped(im->chain, im->len,
+							 &flat, 1, &err),
+			     0);
+	}
 	j = job_run(ctx, chain_va, im->len, seqno, 0);
 	submit(q, &j);
 	CHECK_EQ_U64(pump(job), 1);
@@ -760,8 +770,10 @@ static uint8_t *run_image(uint64_t root, unsigned int ctx, unsigned int q,
 	CHECK_EQ_U64(r.info, 0);
 	for (i = 0; i < im->size; i++)
 		if (dev[i] != want[i])
-			FAILF("data byte %zu: device 0x%02x, golden engine "
-			      "0x%02x", i, dev[i], want[i]);
+			FAILF("data byte %zu: device 0x%02x, %s engine "
+			      "0x%02x",
+			      i, dev[i], F->c.golden_engine ? "golden" : "fast",
+			      want[i]);
 	return dev;
 }
 
@@ -1435,9 +1447,9 @@ TEST(disabled_device_or_queue_runs_nothing)
 	CHECK_EQ_U64(pump(NULL), 1);
 }
 
-/* ==== RUN_CHAIN against the golden engine ================================= */
+/* ==== RUN_CHAIN against the engines ======================================= */
 
-TEST(run_chain_conv3x3_matches_golden)
+TEST(run_chain_conv3x3_matches_the_engines)
 {
 	struct image im;
 	uint64_t root = world();
@@ -1452,9 +1464,18 @@ TEST(run_chain_conv3x3_matches_golden)
 	image_conv3x3(&im, 456);
 	root = ctx_new(11);
 	run_image(root, 11, 0, &im, VA_DATA2, VA_CHAIN2, 0x9a, NULL);
+
+	/* golden-engine=1: the golden engine's bytes; kept over a reset */
+	F->c.golden_engine = 1;
+	image_conv3x3(&im, 789);
+	run_image(root, 11, 0, &im, VA_DATA2, VA_CHAIN2, 0x9b, NULL);
+	CHECK_EQ_U64(wr(GCONV_REG_CONTROL, GCONV_CONTROL_RESET),
+		     GCONV_CORE_RESET_DONE);
+	CHECK_EQ_U64(F->c.golden_engine, 1);
+	F->c.golden_engine = 0;
 }
 
-TEST(run_chain_sample_network_matches_golden)
+TEST(run_chain_sample_network_matches_the_engine)
 {
 	struct sample_params prm;
 	float in[SAMPLE_IN], ref[SAMPLE_CLASSES];
@@ -3344,8 +3365,8 @@ static const struct test tests[] = {
 	T(masked_cause_sent_when_unmasked),
 	T(irq_status_is_write_1_to_clear),
 	T(disabled_device_or_queue_runs_nothing),
-	T(run_chain_conv3x3_matches_golden),
-	T(run_chain_sample_network_matches_golden),
+	T(run_chain_conv3x3_matches_the_engines),
+	T(run_chain_sample_network_matches_the_engine),
 	T(counters_after_jobs),
 	T(bytes_counters_count_chain_and_operand_bytes),
 	T(queues_served_round_robin),

@@ -1631,6 +1631,57 @@ struct thread_job {
 	int bad;
 };
 
+/*
+ * gconv_fast_run_desc_cancel(): a flag already set abandons a convolution
+ * (gemm path) and a pooling (row path) with -ECANCELED; a clear one (and
+ * none) computes exactly what gconv_fast_run_desc() computes.
+ */
+static void cancel_case(const struct gconv_desc *d)
+{
+	unsigned long long rs = SEED ^ 0x9e3779b9;
+	uint64_t nx = d->x.extent, ny = d->y.extent, nb = d->b.extent;
+	uint64_t no = d->o.extent, i;
+	float *x = calloc(nx ? nx : 1, sizeof(float));
+	float *y = calloc(ny ? ny : 1, sizeof(float));
+	float *b = calloc(nb ? nb : 1, sizeof(float));
+	float *o1 = calloc(no, sizeof(float)), *o2 = calloc(no, sizeof(float));
+	int set = 1, clear = 0;
+
+	if (!x || !y || !b || !o1 || !o2)
+		FAILF("out of memory");
+	for (i = 0; i < nx; i++)
+		x[i] = uni(&rs, -1, 1);
+	for (i = 0; i < ny; i++)
+		y[i] = uni(&rs, -1, 1);
+	for (i = 0; i < nb; i++)
+		b[i] = uni(&rs, -1, 1);
+	CHECK_EQ_INT(gconv_fast_run_desc_cancel(d, x, y, b, o1, &set),
+		     -ECANCELED);
+	CHECK_EQ_INT(gconv_fast_run_desc(d, x, y, b, o1), 0);
+	CHECK_EQ_INT(gconv_fast_run_desc_cancel(d, x, y, b, o2, &clear), 0);
+	CHECK(!memcmp(o1, o2, no * sizeof(float)));
+	CHECK_EQ_INT(gconv_fast_run_desc_cancel(d, x, y, b, o2, NULL), 0);
+	CHECK(!memcmp(o1, o2, no * sizeof(float)));
+	free(x);
+	free(y);
+	free(b);
+	free(o1);
+	free(o2);
+}
+
+TEST(cancel)
+{
+	struct gconv_desc d;
+
+	conv(&d, 1, 1, 32, 16, 14, 14, 3, 3, 1, 1, 1, 0);
+	CHECK_EQ_INT(gconv_fast_choose(&d),
+		     gconv_blas_get() ? GCONV_FAST_GEMM : GCONV_FAST_ROW);
+	cancel_case(&d);
+	pool(&d, 1, 16, 14, 14, 3, 2, 1, 1, GCONV_REDUCE_MAX, -INFINITY);
+	CHECK_EQ_INT(gconv_fast_choose(&d), GCONV_FAST_ROW);
+	cancel_case(&d);
+}
+
 static void *thread_run(void *arg)
 {
 	struct thread_job *j = arg;
@@ -2246,6 +2297,7 @@ static const struct test tests[] = {
 	T(random_descriptors),
 	T(cnn_layers),
 	T(threads),
+	T(cancel),
 	T(chain_validation_matches_golden),
 	T(digits_model),
 	T(resnet18_model),

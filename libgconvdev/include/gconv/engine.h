@@ -151,6 +151,22 @@ GCONV_EXPORT int gconv_golden_run_chain(const void *chain, size_t chain_len,
 					void *mem, uint64_t mem_size,
 					struct gconv_verror *err);
 
+/* ---- choosing an engine ---------------------------------------------- */
+
+enum gconv_engine_kind {
+	GCONV_ENGINE_GOLDEN = 0, /* the oracle: double precision, slow */
+	GCONV_ENGINE_FAST = 1,	 /* fp32, OpenBLAS: the default */
+};
+
+/*
+ * The engine sessions and cpu devices run unless told otherwise: the fast
+ * one, or the one the environment variable GCONV_ENGINE names ("golden"
+ * or "fast"; docs/engines.md).  Returns 0, or -EINVAL when GCONV_ENGINE
+ * holds anything else (@kind is then GCONV_ENGINE_FAST), so that programs
+ * can refuse the typo rather than run the wrong engine.
+ */
+GCONV_EXPORT int gconv_engine_default(enum gconv_engine_kind *kind);
+
 /* ---- the fast engine ------------------------------------------------- */
 
 /*
@@ -167,6 +183,17 @@ GCONV_EXPORT int gconv_golden_run_chain(const void *chain, size_t chain_len,
 GCONV_EXPORT int gconv_fast_run_desc(const struct gconv_desc *d,
 				     const void *x, const void *y,
 				     const void *b, void *o);
+
+/*
+ * The same, abandoned with -ECANCELED as soon as *@cancel (read
+ * atomically, may be NULL) is non-zero, checked at least once per output
+ * row or block of columns.  Unlike the golden engine's, O may then be
+ * partly written (the QEMU device model runs on private copies).
+ */
+GCONV_EXPORT int gconv_fast_run_desc_cancel(const struct gconv_desc *d,
+					    const void *x, const void *y,
+					    const void *b, void *o,
+					    const int *cancel);
 
 /*
  * gconv_golden_run_chain_mapped() on the fast engine, with the same

@@ -157,6 +157,14 @@ GCONV_EXPORT const float *gconv_session_output(struct gconv_session *s,
 GCONV_EXPORT int gconv_session_run(struct gconv_session *s, char *err,
 				   size_t errlen);
 
+/*
+ * The engine a session runs its chain on (enum gconv_engine_kind in
+ * gconv/engine.h; a new session takes gconv_engine_default()).  Choose it
+ * for the next runs: 0, or -EINVAL for an unknown kind.
+ */
+GCONV_EXPORT int gconv_session_set_engine(struct gconv_session *s,
+					  enum gconv_engine_kind kind);
+
 #ifdef __cplusplus
 }
 #endif
