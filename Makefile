@@ -9,6 +9,8 @@
 #   make qemu       build (or find cached) QEMU with the gconv device
 #   make module     build gconv.ko against KDIR (once kernel/ has a driver)
 #   make bench      benchmarks: a table and build/bench.json (tools/bench)
+#   make paper      the GCONV Chain paper's claim on seven CNNs, with the
+#                   cost model (tools/paper, docs/cost-model.md)
 #   make fuzz-kernel  fuzz gconv.ko in a VM for FUZZ_SECONDS (default 1800;
 #                   tests/vm/check-fuzz, FUZZ_ARGS='--seed S' replays a run)
 #   make clean      remove build/
@@ -50,7 +52,7 @@ PB_OBJ := $(GEN)/onnx.pb-c.o
 
 LIB_SRCS := libgconvdev/chain.c libgconvdev/engine/golden.c \
 	    libgconvdev/engine/fast.c libgconvdev/engine/blas.c \
-	    libgconvdev/engine/select.c \
+	    libgconvdev/engine/select.c libgconvdev/engine/pool.c \
 	    libgconvdev/tensor_io.c \
 	    libgconvdev/compiler/graph.c libgconvdev/compiler/import.c \
 	    libgconvdev/compiler/infer.c libgconvdev/compiler/lower.c \
@@ -59,6 +61,9 @@ LIB_SRCS := libgconvdev/chain.c libgconvdev/engine/golden.c \
 	    libgconvdev/device/drm.c
 # gconvd's wire protocol (protocol.h) and its client library (client.h)
 LIB_SRCS += libgconvdev/protocol.c libgconvdev/client.c libgconvdev/fail.c
+# the analytical cost model (cost.h; self-contained: the QEMU device copies it)
+LIB_SRCS += libgconvdev/cost/cost.c libgconvdev/cost/cost_chain.c \
+	    libgconvdev/cost/baseline.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(PB_OBJ)
 LIB := $(BUILD)/lib/libgconvdev.a
 CPPFLAGS_ALL += -I$(GEN)
@@ -88,7 +93,8 @@ $(LIB_SRCS:%.c=$(BUILD)/%.o): | $(PB_H)
 # ---- tools --------------------------------------------------------------
 
 TOOLS := $(BUILD)/bin/gconv-demo $(BUILD)/bin/gconv-compile \
-	 $(BUILD)/bin/gconv-run $(BUILD)/bin/gconv-tenant
+	 $(BUILD)/bin/gconv-run $(BUILD)/bin/gconv-tenant \
+	 $(BUILD)/bin/gconv-cost
 TOOL_COMMON := $(BUILD)/tests/common/sample_chain.o
 
 # ---- gconvd -------------------------------------------------------------
@@ -146,6 +152,11 @@ $(LIB): $(LIB_OBJS)
 $(BUILD)/bin/gconv-demo: $(BUILD)/tools/gconv-demo.o $(TOOL_COMMON) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
+
+# the cost model's tool prints JSON with json-c
+$(BUILD)/bin/gconv-cost: $(BUILD)/tools/gconv-cost.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL) -ljson-c
 
 $(BUILD)/bin/gconv-%: $(BUILD)/tools/gconv-%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -313,6 +324,14 @@ $(BUILD)/tests/bench-engine: $(BUILD)/tests/bench/engine_bench.o $(LIB)
 bench: deps-bench
 	$(MAKE) tools $(BENCH_PROGS) $(ENGINE_BENCH)
 	tools/bench $(BUILD)
+
+# make paper: the GCONV Chain paper's 3.4x / 3.2x claim against gconv-cost's
+# analytical model on its seven CNNs (tools/paper, docs/cost-model.md);
+# PAPER_ARGS passes gconv-cost options, e.g. PAPER_ARGS='--glb 216'.
+.PHONY: paper
+paper: deps-bench
+	$(MAKE) $(BUILD)/bin/gconv-cost
+	tools/paper $(BUILD) -- $(PAPER_ARGS)
 
 .PHONY: deps-bench
 deps-bench:

@@ -38,9 +38,13 @@
 
 #include "blas.h"
 #include "engine_impl.h"
+#include "pool.h"
 
 /* Outputs per row chunk: accumulator and scratch rows stay in L1. */
 #define CHUNK 1024
+
+/* A loop's work below which the pool's wake-up costs more than it gives. */
+#define POOL_MIN_WORK (1u << 16)
 
 struct gconv_fast_tuning gconv_fast_tune = {
 	/* the gemm path packs at most this many floats of im2col at a time */
@@ -1240,33 +1244,37 @@ static void row_chunk(const struct fctx *f, float *restrict acc,
 	epilogue(f, acc, xs, n, g, k, p, q0, all);
 }
 
+/*
+ * Output planes (n, g, k) lo..hi-1, flattened n-major: every output row
+ * of a plane, chunk by chunk.  Planes are independent, so the thread pool
+ * runs ranges of them at once (run_rows()).
+ */
 static inline __attribute__((always_inline)) int
-run_rows_impl(const struct fctx *f)
+run_rows_impl(const struct fctx *f, uint64_t lo, uint64_t hi)
 {
 	const struct gconv_desc *d = f->d;
 	float acc[CHUNK], xs[CHUNK];
-	uint64_t n, g, k, p, q0, rows = 1;
+	uint64_t plane, p, q0, rows = 1;
 
 	if (rows_merge(f))
 		rows = CHUNK / d->q;
-	for (n = 0; n < d->n; n++)
-		for (g = 0; g < d->g; g++)
-			for (k = 0; k < d->k; k++)
-				for (p = 0; p < d->p; p += rows)
-					for (q0 = 0; q0 < d->q; q0 += CHUNK) {
-						if (cancelled(f))
-							return -ECANCELED;
-						size_t len = d->q - q0 < CHUNK
-								     ? d->q - q0
-								     : CHUNK;
+	for (plane = lo; plane < hi; plane++) {
+		uint64_t k = plane % d->k, g = plane / d->k % d->g;
+		uint64_t n = plane / d->k / d->g;
 
-						row_chunk(f, acc, xs, n, g, k,
-							  p,
-							  rows < d->p - p
-								  ? rows
-								  : d->p - p,
-							  q0, len);
-					}
+		for (p = 0; p < d->p; p += rows) {
+			if (cancelled(f))
+				return -ECANCELED;
+			for (q0 = 0; q0 < d->q; q0 += CHUNK) {
+				size_t len =
+					d->q - q0 < CHUNK ? d->q - q0 : CHUNK;
+
+				row_chunk(f, acc, xs, n, g, k, p,
+					  rows < d->p - p ? rows : d->p - p, q0,
+					  len);
+			}
+		}
+	}
 	return 0;
 }
 
@@ -1347,13 +1355,15 @@ struct cols {
  * im2col: the taps of columns j0..j0+jb into @pack (C*R*S rows of jb),
  * padding as pad_value, then pre on everything.
  */
-static void pack_x(const struct fctx *f, const struct cols *cs, uint64_t g,
-		   uint64_t j0, uint64_t jb, float *restrict pack)
+static inline __attribute__((always_inline)) void
+pack_x(const struct fctx *f, const struct cols *cs, uint64_t g, uint64_t j0,
+       uint64_t jb, float *restrict pack, uint64_t c_lo, uint64_t c_hi)
 {
 	const struct gconv_desc *d = f->d;
 	uint64_t pq = (uint64_t)d->p * d->q, c, r, s;
+	uint64_t rs = (uint64_t)d->r * d->s;
 
-	for (c = 0; c < d->c; c++) {
+	for (c = c_lo; c < c_hi; c++) {
 		for (r = 0; r < d->r; r++) {
 			/* rows (c, r, s) of the pack, s < S */
 			float *rows = pack + (c * d->r + r) * d->s * jb;
@@ -1376,7 +1386,7 @@ static void pack_x(const struct fctx *f, const struct cols *cs, uint64_t g,
 			}
 		}
 	}
-	pre_row(f, pack, (uint64_t)d->c * d->r * d->s * jb);
+	pre_row(f, pack + c_lo * rs * jb, (c_hi - c_lo) * rs * jb);
 }
 
 /*
@@ -1484,6 +1494,128 @@ static int gemm_ok(const struct gconv_desc *d)
 	       d->k <= GEMM_MAX_DIM;
 }
 
+/* One block of the gemm path's columns, before or after its SGEMM. */
+enum { PHASE_PACK, PHASE_EPILOGUE };
+
+struct gemm_block {
+	const struct fctx *f;
+	const struct cols *cs;
+	uint64_t g, j0, jb;
+	float *pack; /* PHASE_PACK: im2col of the block */
+	float *cbuf; /* PHASE_EPILOGUE: the product, K rows of jb */
+	int merge;   /* rows_merge() */
+	int phase;
+	int avx2;
+	uint64_t parts;
+};
+
+/* The epilogue of rows k_lo..k_hi-1 of the product, one run of q at a
+ * time: start value, finish, combine, post, store. */
+static inline __attribute__((always_inline)) void
+epilogue_rows(const struct gemm_block *b, uint64_t k_lo, uint64_t k_hi)
+{
+	const struct fctx *f = b->f;
+	const struct gconv_desc *d = f->d;
+	const struct cols *cs = b->cs;
+	uint64_t pq = (uint64_t)d->p * d->q, g = b->g, j0 = b->j0, jb = b->jb;
+	int merge = b->merge;
+	float *cbuf = b->cbuf;
+	float scratch[CHUNK];
+	uint64_t k, j;
+
+	for (k = k_lo; k < k_hi; k++) {
+		float *acc = cbuf + k * jb;
+
+		for (j = j0; j < j0 + jb;) {
+			uint64_t n = cs->n0 + j / pq;
+			uint64_t p = j % pq / d->q;
+			uint64_t q = j % d->q;
+			uint64_t run = d->q - q, i;
+			float *v = acc + (j - j0);
+
+			if (merge) /* to the plane's end
+				    */
+				run = pq - j % pq;
+			if (run > j0 + jb - j)
+				run = j0 + jb - j;
+			if (run > CHUNK)
+				run = CHUNK;
+			if (d->flags & GCONV_DESC_F_ACCUMULATE) {
+				load_init(f, scratch, n, g, k, p, q, run);
+				for (i = 0; i < run; i++)
+					v[i] += scratch[i];
+			}
+			finish_row(f, v, p, q, run);
+			epilogue(f, v, scratch, n, g, k, p, q, run);
+			j += run;
+		}
+	}
+}
+
+/* Part lo..hi of a block's phase: channels (pack) or rows of k. */
+static inline __attribute__((always_inline)) void
+block_range(const struct gemm_block *b, uint64_t lo, uint64_t hi)
+{
+	if (b->phase == PHASE_PACK)
+		pack_x(b->f, b->cs, b->g, b->j0, b->jb, b->pack, lo, hi);
+	else
+		epilogue_rows(b, lo, hi);
+}
+
+static __attribute__((flatten)) void block_base(const struct gemm_block *b,
+						uint64_t lo, uint64_t hi)
+{
+	block_range(b, lo, hi);
+}
+
+#if defined(__x86_64__)
+static __attribute__((target("avx2,fma"), flatten)) void
+block_avx2(const struct gemm_block *b, uint64_t lo, uint64_t hi)
+{
+	block_range(b, lo, hi);
+}
+#else
+#define block_avx2 block_base
+#endif
+
+static uint64_t block_size(const struct gemm_block *b)
+{
+	return b->phase == PHASE_PACK ? b->f->d->c : b->f->d->k;
+}
+
+static void block_part(void *arg, uint64_t part)
+{
+	const struct gemm_block *b = arg;
+	uint64_t n = block_size(b);
+	uint64_t lo = n * part / b->parts, hi = n * (part + 1) / b->parts;
+
+	if (b->avx2)
+		block_avx2(b, lo, hi);
+	else
+		block_base(b, lo, hi);
+}
+
+static int use_avx2(void);
+
+/* A block's phase, on the pool when it is big enough to be worth it. */
+static void run_block(struct gemm_block *b)
+{
+	const struct gconv_desc *d = b->f->d;
+	uint64_t n = block_size(b);
+	uint64_t per = b->phase == PHASE_PACK ? (uint64_t)d->r * d->s : 1;
+
+	b->avx2 = use_avx2();
+	b->parts = 1;
+	if (n * per * b->jb >= POOL_MIN_WORK)
+		b->parts = 4 * (uint64_t)gconv_pool_threads();
+	if (b->parts > n)
+		b->parts = n;
+	if (b->parts <= 1)
+		block_part(b, 0);
+	else
+		gconv_pool_run(block_part, b, b->parts);
+}
+
 static inline __attribute__((always_inline)) int
 run_gemm_impl(const struct fctx *f)
 {
@@ -1495,8 +1627,8 @@ run_gemm_impl(const struct fctx *f)
 	uint64_t cols = cs.nb * pq, jbmax, nsel, g, j0;
 	int merge = rows_merge(f);
 	float *pack = NULL, *wpack = NULL, *cbuf = NULL;
-	float scratch[CHUNK];
 	const struct gconv_blas *blas = gconv_blas_get(); /* gemm_ok() */
+	struct gemm_block blk = { .f = f };
 	int ret = -ENOMEM;
 
 	/* im2col blocks of pack_floats, results of at most 16 MiB */
@@ -1526,7 +1658,7 @@ run_gemm_impl(const struct fctx *f)
 			for (j0 = 0; j0 < cols; j0 += jbmax) {
 				uint64_t jb =
 					cols - j0 < jbmax ? cols - j0 : jbmax;
-				uint64_t k, col_step, j;
+				uint64_t col_step;
 				struct mat bm;
 
 				if (cancelled(f)) {
@@ -1540,7 +1672,13 @@ run_gemm_impl(const struct fctx *f)
 					    !(pack = malloc(kd * jbmax *
 							    sizeof(float))))
 						goto out;
-					pack_x(f, &cs, g, j0, jb, pack);
+					blk.cs = &cs;
+					blk.g = g;
+					blk.j0 = j0;
+					blk.jb = jb;
+					blk.pack = pack;
+					blk.phase = PHASE_PACK;
+					run_block(&blk);
 					bm.base = pack;
 					bm.trans = CblasNoTrans;
 					bm.ld = (int)jb;
@@ -1562,40 +1700,15 @@ run_gemm_impl(const struct fctx *f)
 						    a.base, a.ld, bm.base,
 						    bm.ld, 0.0f, cbuf, (int)jb);
 
-				/* the epilogue, one run of q at a time */
-				for (k = 0; k < d->k; k++) {
-					float *acc = cbuf + k * jb;
-
-					for (j = j0; j < j0 + jb;) {
-						uint64_t n = cs.n0 + j / pq;
-						uint64_t p = j % pq / d->q;
-						uint64_t q = j % d->q;
-						uint64_t run = d->q - q, i;
-						float *v = acc + (j - j0);
-
-						if (merge) /* to the plane's end
-							    */
-							run = pq - j % pq;
-						if (run > j0 + jb - j)
-							run = j0 + jb - j;
-						if (run > CHUNK)
-							run = CHUNK;
-						if (d->flags &
-						    GCONV_DESC_F_ACCUMULATE) {
-							load_init(f, scratch, n,
-								  g, k, p, q,
-								  run);
-							for (i = 0; i < run;
-							     i++)
-								v[i] += scratch
-									[i];
-						}
-						finish_row(f, v, p, q, run);
-						epilogue(f, v, scratch, n, g, k,
-							 p, q, run);
-						j += run;
-					}
-				}
+				/* the epilogue, rows of k on the pool */
+				blk.cs = &cs;
+				blk.g = g;
+				blk.j0 = j0;
+				blk.jb = jb;
+				blk.cbuf = cbuf;
+				blk.merge = merge;
+				blk.phase = PHASE_EPILOGUE;
+				run_block(&blk);
 			}
 		}
 	}
@@ -1613,9 +1726,10 @@ out:
  * vector width; the ISA's -ffp-contract=off keeps a * b + c unfused).
  * flatten inlines the helpers into each copy.
  */
-static __attribute__((flatten)) int run_rows_base(const struct fctx *f)
+static __attribute__((flatten)) int run_rows_base(const struct fctx *f,
+						  uint64_t lo, uint64_t hi)
 {
-	return run_rows_impl(f);
+	return run_rows_impl(f, lo, hi);
 }
 
 static __attribute__((flatten)) int run_gemm_base(const struct fctx *f)
@@ -1625,9 +1739,9 @@ static __attribute__((flatten)) int run_gemm_base(const struct fctx *f)
 
 #if defined(__x86_64__)
 static __attribute__((target("avx2,fma"), flatten)) int
-run_rows_avx2(const struct fctx *f)
+run_rows_avx2(const struct fctx *f, uint64_t lo, uint64_t hi)
 {
-	return run_rows_impl(f);
+	return run_rows_impl(f, lo, hi);
 }
 
 static __attribute__((target("avx2,fma"), flatten)) int
@@ -1650,9 +1764,59 @@ static int use_avx2(void)
 }
 #endif
 
+/* Multiply-adds (or taps) a descriptor takes, saturated. */
+static uint64_t desc_work(const struct gconv_desc *d)
+{
+	uint64_t dims[8] = { d->n, d->g, d->k, d->p, d->q, d->c, d->r, d->s };
+	uint64_t w = 1;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		w = dims[i] && w > UINT64_MAX / dims[i] ? UINT64_MAX
+							: w * dims[i];
+	return w;
+}
+
+struct rows_job {
+	const struct fctx *f;
+	int avx2;
+	uint64_t planes, parts;
+	int ret; /* atomic: a part's error (-ECANCELED) */
+};
+
+static void rows_part(void *arg, uint64_t part)
+{
+	struct rows_job *j = arg;
+	uint64_t lo = j->planes * part / j->parts;
+	uint64_t hi = j->planes * (part + 1) / j->parts;
+	int r = j->avx2 ? run_rows_avx2(j->f, lo, hi)
+			: run_rows_base(j->f, lo, hi);
+
+	if (r)
+		__atomic_store_n(&j->ret, r, __ATOMIC_RELAXED);
+}
+
+/*
+ * The row path over every plane: ranges of planes on the thread pool
+ * (four parts per thread, for balance) when the work is worth it.  Each
+ * output is computed by one thread exactly as alone.
+ */
 static int run_rows(const struct fctx *f)
 {
-	return use_avx2() ? run_rows_avx2(f) : run_rows_base(f);
+	const struct gconv_desc *d = f->d;
+	struct rows_job j = { f, use_avx2(), (uint64_t)d->n * d->g * d->k, 1,
+			      0 };
+
+	if (desc_work(d) >= POOL_MIN_WORK) {
+		j.parts = 4 * (uint64_t)gconv_pool_threads();
+		if (j.parts > j.planes)
+			j.parts = j.planes;
+	}
+	if (j.parts <= 1)
+		return j.avx2 ? run_rows_avx2(f, 0, j.planes)
+			      : run_rows_base(f, 0, j.planes);
+	gconv_pool_run(rows_part, &j, j.parts);
+	return j.ret;
 }
 
 static int run_gemm(const struct fctx *f)
