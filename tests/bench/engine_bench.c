@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gconv/engine.h>
 #include <gconv/model.h>
@@ -191,6 +192,44 @@ static void model_open(struct model_run *mr, const char *path)
 static void model_reset(struct model_run *mr)
 {
 	memcpy(mr->arena, mr->arena0, mr->l.arena_size);
+}
+
+/*
+ * The fast engine's output against PyTorch's (NAME.output.npy next to
+ * NAME.onnx, made from NAME.input.npy by tools/models/make_cnns.py), when
+ * there is one: max |fast - PyTorch| / max |PyTorch|, target 1e-4.
+ */
+static void torch_error(const char *path, const char *name, const float *o,
+			uint64_t elems)
+{
+	struct gconv_tensor y = { 0 };
+	double maxdiff = 0, maxabs = 0, rel;
+	char npy[4096], err[256];
+	size_t n = strlen(path);
+	uint64_t j;
+
+	snprintf(npy, sizeof(npy), "%.*s.output.npy", (int)(n > 5 ? n - 5 : n),
+		 path);
+	if (access(npy, R_OK))
+		return;
+	if (gconv_npy_read(npy, &y, err, sizeof(err)) || y.elems != elems) {
+		printf("%s: %s: %s\n", name, npy,
+		       y.elems != elems ? "size differs" : err);
+		gconv_tensor_free(&y);
+		return;
+	}
+	for (j = 0; j < elems; j++) {
+		double e = fabs((double)o[j] - y.data[j]);
+
+		if (!(e <= maxdiff))
+			maxdiff = e;
+		if (fabs(y.data[j]) > maxabs)
+			maxabs = fabs(y.data[j]);
+	}
+	rel = maxdiff / (maxabs > 0 ? maxabs : 1);
+	printf("BENCH engine_%s_error_vs_pytorch %.2e max_rel pytorch 1e-4 %s\n",
+	       name, rel, rel <= 1e-4 ? "true" : "false");
+	gconv_tensor_free(&y);
 }
 
 static const float *model_output(const struct model_run *mr)
@@ -529,6 +568,8 @@ int main(int argc, char **argv)
 		       "%.1f %s\n",
 		       name, gflop / tfast, peak, 0.85 * peak,
 		       gflop / tfast >= 0.85 * peak ? "true" : "false");
+	if (torch_ms > 0)
+		torch_error(path, name, o, elems);
 	if (!no_golden)
 		printf("BENCH engine_%s_speedup %.1f x golden_engine %.0f %s\n",
 		       name, speedup, SPEEDUP_TARGET,
