@@ -310,7 +310,14 @@ $(BENCH_PROGS): $(BUILD)/tests/bench-gconvd-%: $(BUILD)/tests/bench/gconvd_%.o \
 
 # the fast engine against the golden one, ResNet-18 end to end, and
 # against PyTorch on seven CNNs; the machine's fp32 peak
-ENGINE_BENCH := $(BUILD)/tests/bench-engine $(BUILD)/tests/bench-peak
+ENGINE_BENCH := $(BUILD)/tests/bench-engine $(BUILD)/tests/bench-peak \
+		$(BUILD)/tests/bench-dnnl
+
+# oneDNN against the fast engine on ResNet-18's convolutions (make bench
+# only: Debian libdnnl-dev, installed by deps-bench)
+$(BUILD)/tests/bench-dnnl: $(BUILD)/tests/bench/dnnl_probe.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@ -ldnnl $(LDLIBS_ALL) -lpthread
 
 $(BUILD)/tests/bench-peak: $(BUILD)/tests/bench/peak.o
 	@mkdir -p $(dir $@)
@@ -335,7 +342,7 @@ paper: deps-bench
 
 .PHONY: deps-bench
 deps-bench:
-	tools/setup-deps build compiler models
+	tools/setup-deps build compiler models bench
 
 # ---- the two README commands -------------------------------------------
 
