@@ -60,10 +60,17 @@ int gconv_fast_run_desc_path(const struct gconv_desc *d, const void *x,
  * shrink the blocks to exercise blocking on small shapes) and benchmarks.
  * Not synchronised: change it only while no fast engine call runs.
  */
+enum gconv_fast_isa {
+	GCONV_FAST_ISA_BEST = 0, /* the best copy the CPU can run */
+	GCONV_FAST_ISA_BASE,	 /* x86-64 baseline (SSE2) */
+	GCONV_FAST_ISA_AVX2,	 /* AVX2 and FMA */
+	GCONV_FAST_ISA_COUNT
+};
+
 struct gconv_fast_tuning {
 	uint64_t pack_floats; /* im2col block of the gemm path, in floats */
 	uint32_t gemm_min_k;  /* auto: fewer channels per group use rows */
-	int no_avx2;	      /* the baseline loops even on AVX2 CPUs */
+	int isa;	      /* enum gconv_fast_isa: at most this copy */
 };
 extern struct gconv_fast_tuning gconv_fast_tune;
 

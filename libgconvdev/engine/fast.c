@@ -1505,7 +1505,7 @@ struct gemm_block {
 	float *cbuf; /* PHASE_EPILOGUE: the product, K rows of jb */
 	int merge;   /* rows_merge() */
 	int phase;
-	int avx2;
+	int isa; /* use_isa() */
 	uint64_t parts;
 };
 
@@ -1569,8 +1569,10 @@ static __attribute__((flatten)) void block_base(const struct gemm_block *b,
 }
 
 #if defined(__x86_64__)
-static __attribute__((target("avx2,fma"), flatten)) void
-block_avx2(const struct gemm_block *b, uint64_t lo, uint64_t hi)
+#define TARGET_AVX2 __attribute__((target("avx2,fma"), flatten))
+
+static TARGET_AVX2 void block_avx2(const struct gemm_block *b, uint64_t lo,
+				   uint64_t hi)
 {
 	block_range(b, lo, hi);
 }
@@ -1589,13 +1591,13 @@ static void block_part(void *arg, uint64_t part)
 	uint64_t n = block_size(b);
 	uint64_t lo = n * part / b->parts, hi = n * (part + 1) / b->parts;
 
-	if (b->avx2)
+	if (b->isa == GCONV_FAST_ISA_AVX2)
 		block_avx2(b, lo, hi);
 	else
 		block_base(b, lo, hi);
 }
 
-static int use_avx2(void);
+static int use_isa(void);
 
 /* A block's phase, on the pool when it is big enough to be worth it. */
 static void run_block(struct gemm_block *b)
@@ -1604,7 +1606,7 @@ static void run_block(struct gemm_block *b)
 	uint64_t n = block_size(b);
 	uint64_t per = b->phase == PHASE_PACK ? (uint64_t)d->r * d->s : 1;
 
-	b->avx2 = use_avx2();
+	b->isa = use_isa();
 	b->parts = 1;
 	if (n * per * b->jb >= POOL_MIN_WORK)
 		b->parts = 4 * (uint64_t)gconv_pool_threads();
@@ -1723,8 +1725,11 @@ out:
 /*
  * Every loop above compiled twice: for the x86-64 baseline (SSE2) and,
  * chosen at run time when the CPU has them, for AVX2 and FMA (twice the
- * vector width; the ISA's -ffp-contract=off keeps a * b + c unfused).
- * flatten inlines the helpers into each copy.
+ * vector width).  ISO C's -ffp-contract=off (-std=c11; QEMU's build passes
+ * it) keeps a * b + c unfused, so both copies compute the same bits.
+ * flatten inlines the helpers into each copy.  (A third copy for AVX-512
+ * with 512-bit vectors gained nothing on the seven CNNs here: rows of 7 to
+ * 56 outputs leave most of a 16-wide vector to remainder code.)
  */
 static __attribute__((flatten)) int run_rows_base(const struct fctx *f,
 						  uint64_t lo, uint64_t hi)
@@ -1738,31 +1743,43 @@ static __attribute__((flatten)) int run_gemm_base(const struct fctx *f)
 }
 
 #if defined(__x86_64__)
-static __attribute__((target("avx2,fma"), flatten)) int
-run_rows_avx2(const struct fctx *f, uint64_t lo, uint64_t hi)
+static TARGET_AVX2 int run_rows_avx2(const struct fctx *f, uint64_t lo,
+				     uint64_t hi)
 {
 	return run_rows_impl(f, lo, hi);
 }
 
-static __attribute__((target("avx2,fma"), flatten)) int
-run_gemm_avx2(const struct fctx *f)
+static TARGET_AVX2 int run_gemm_avx2(const struct fctx *f)
 {
 	return run_gemm_impl(f);
 }
 
-static int use_avx2(void)
+/* The copy to run: the best the CPU has, at most gconv_fast_tune.isa. */
+static int use_isa(void)
 {
-	return !gconv_fast_tune.no_avx2 && __builtin_cpu_supports("avx2") &&
-	       __builtin_cpu_supports("fma");
+	int cap =
+		gconv_fast_tune.isa ? gconv_fast_tune.isa : GCONV_FAST_ISA_AVX2;
+
+	if (cap >= GCONV_FAST_ISA_AVX2 && __builtin_cpu_supports("avx2") &&
+	    __builtin_cpu_supports("fma"))
+		return GCONV_FAST_ISA_AVX2;
+	return GCONV_FAST_ISA_BASE;
 }
 #else
 #define run_rows_avx2 run_rows_base
 #define run_gemm_avx2 run_gemm_base
-static int use_avx2(void)
+static int use_isa(void)
 {
-	return 0;
+	return GCONV_FAST_ISA_BASE;
 }
 #endif
+
+static int rows_isa(int isa, const struct fctx *f, uint64_t lo, uint64_t hi)
+{
+	if (isa == GCONV_FAST_ISA_AVX2)
+		return run_rows_avx2(f, lo, hi);
+	return run_rows_base(f, lo, hi);
+}
 
 /* Multiply-adds (or taps) a descriptor takes, saturated. */
 static uint64_t desc_work(const struct gconv_desc *d)
@@ -1779,7 +1796,7 @@ static uint64_t desc_work(const struct gconv_desc *d)
 
 struct rows_job {
 	const struct fctx *f;
-	int avx2;
+	int isa;
 	uint64_t planes, parts;
 	int ret; /* atomic: a part's error (-ECANCELED) */
 };
@@ -1789,8 +1806,7 @@ static void rows_part(void *arg, uint64_t part)
 	struct rows_job *j = arg;
 	uint64_t lo = j->planes * part / j->parts;
 	uint64_t hi = j->planes * (part + 1) / j->parts;
-	int r = j->avx2 ? run_rows_avx2(j->f, lo, hi)
-			: run_rows_base(j->f, lo, hi);
+	int r = rows_isa(j->isa, j->f, lo, hi);
 
 	if (r)
 		__atomic_store_n(&j->ret, r, __ATOMIC_RELAXED);
@@ -1804,7 +1820,7 @@ static void rows_part(void *arg, uint64_t part)
 static int run_rows(const struct fctx *f)
 {
 	const struct gconv_desc *d = f->d;
-	struct rows_job j = { f, use_avx2(), (uint64_t)d->n * d->g * d->k, 1,
+	struct rows_job j = { f, use_isa(), (uint64_t)d->n * d->g * d->k, 1,
 			      0 };
 
 	if (desc_work(d) >= POOL_MIN_WORK) {
@@ -1813,15 +1829,18 @@ static int run_rows(const struct fctx *f)
 			j.parts = j.planes;
 	}
 	if (j.parts <= 1)
-		return j.avx2 ? run_rows_avx2(f, 0, j.planes)
-			      : run_rows_base(f, 0, j.planes);
+		return rows_isa(j.isa, f, 0, j.planes);
 	gconv_pool_run(rows_part, &j, j.parts);
 	return j.ret;
 }
 
 static int run_gemm(const struct fctx *f)
 {
-	return use_avx2() ? run_gemm_avx2(f) : run_gemm_base(f);
+	int isa = use_isa();
+
+	if (isa == GCONV_FAST_ISA_AVX2)
+		return run_gemm_avx2(f);
+	return run_gemm_base(f);
 }
 
 /* ---- choosing a path, reads before writes -------------------------------- */

@@ -487,7 +487,7 @@ int main(int argc, char **argv)
 			no_golden = 1;
 			break;
 		case 'A':
-			gconv_fast_tune.no_avx2 = 1;
+			gconv_fast_tune.isa = GCONV_FAST_ISA_BASE;
 			break;
 		case 'T':
 			torch_ms = strtod(optarg, NULL);
