@@ -79,7 +79,7 @@ shlib: $(LIBGCONVDEV_SO)
 # ---- what gets installed --------------------------------------------------
 
 INSTALL_BIN := $(BUILD)/bin/gconv-run $(BUILD)/bin/gconv-compile \
-	       $(BUILD)/bin/gconv-demo
+	       $(BUILD)/bin/gconv-demo $(BUILD)/bin/gconv-cost
 INSTALL_SBIN := $(DAEMON)
 # gconvctl (tools/gconvctl/, part of `make tools` once it exists) is
 # installed if it was built

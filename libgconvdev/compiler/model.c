@@ -1025,6 +1025,21 @@ uint32_t gconv_model_gconv_count(const struct gconv_model *m)
 	return m->count;
 }
 
+uint32_t gconv_model_node_count(const struct gconv_model *m)
+{
+	return m->nnodes;
+}
+
+const char *gconv_model_node_name(const struct gconv_model *m, uint32_t i)
+{
+	return i < m->nnodes ? m->node_name[i] : NULL;
+}
+
+const char *gconv_model_node_op(const struct gconv_model *m, uint32_t i)
+{
+	return i < m->nnodes ? m->node_op[i] : NULL;
+}
+
 void gconv_model_layout(const struct gconv_model *m,
 			struct gconv_model_layout *l)
 {

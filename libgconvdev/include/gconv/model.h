@@ -129,6 +129,19 @@ GCONV_EXPORT const void *gconv_model_chain(const struct gconv_model *m,
 					   size_t *len);
 GCONV_EXPORT uint32_t gconv_model_gconv_count(const struct gconv_model *m);
 
+/*
+ * The ONNX nodes the model was compiled from, in graph order.  A GCONV's
+ * tag is the index of its source node (or >= the node count for the
+ * copies that place graph outputs).  Nodes the compiler fused into
+ * another's GCONV, folded away or aliased have no GCONV of their own.
+ * Name and op_type of node @i, or NULL if @i >= gconv_model_node_count().
+ */
+GCONV_EXPORT uint32_t gconv_model_node_count(const struct gconv_model *m);
+GCONV_EXPORT const char *gconv_model_node_name(const struct gconv_model *m,
+					       uint32_t i);
+GCONV_EXPORT const char *gconv_model_node_op(const struct gconv_model *m,
+					     uint32_t i);
+
 struct gconv_model_layout {
 	uint64_t weights_addr, weights_size;	/* read-only region */
 	uint64_t arena_addr, arena_size;	/* read-write region */
