@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gconv-core.h"
+#include "gconv/cost.h"
 #include "gconv/engine.h"
 #include "gconv/validate.h"
 
@@ -647,8 +648,20 @@ static uint64_t desc_macs(const struct gconv_desc *d)
 	       d->s;
 }
 
-/* One GCONV: gather its operands, compute, write O back. */
-static int run_desc(struct walker *w, const struct gconv_desc *d, uint32_t idx)
+void gconv_core_cost_params(struct gconv_cost_params *p)
+{
+	gconv_cost_params_default(p);
+	p->word_bytes = 0; /* the operands' own type: fp32 */
+}
+
+/*
+ * One GCONV: gather its operands, compute, write O back.  @cost is the
+ * cost model's figure for it within its chain, or NULL when the model
+ * could not cost the chain: then the roofline max(MACs / PEs, bytes /
+ * bandwidth) of the GCONV's operand bytes stands in.
+ */
+static int run_desc(struct walker *w, const struct gconv_desc *d, uint32_t idx,
+		    const struct gconv_cost *cost)
 {
 	const struct gconv_operand *ops[4] = { &d->x, &d->y, &d->b, &d->o };
 	int used[4] = { gconv_desc_reads_x(d), gconv_desc_reads_y(d),
@@ -701,6 +714,10 @@ static int run_desc(struct walker *w, const struct gconv_desc *d, uint32_t idx)
 		    GCONV_TIMING_BYTES_PER_CYCLE > cycles)
 		cycles = (bytes + GCONV_TIMING_BYTES_PER_CYCLE - 1) /
 			 GCONV_TIMING_BYTES_PER_CYCLE;
+	if (cost) {
+		cycles = cost->cycles;
+		macs = cost->macs;
+	}
 	w->job->gconvs++;
 	progress(w);
 	w->job->macs += macs;
@@ -730,6 +747,8 @@ void gconv_core_run_job(struct gconv_core *c, struct gconv_core_job *job)
 {
 	struct walker w = { .c = c, .job = job };
 	const struct gconv_chain_header *h;
+	struct gconv_cost_params params;
+	struct gconv_cost *costs = NULL, total;
 	struct gconv_verror verr;
 	uint64_t t0 = c->ops->now_ns(c->opaque);
 	void *chain = NULL;
@@ -765,11 +784,22 @@ void gconv_core_run_job(struct gconv_core *c, struct gconv_core_job *job)
 		goto out;
 	}
 	h = chain;
+	/* the timing model: the cost model over the whole chain, so that
+	 * intermediates it keeps on chip cost no DRAM traffic */
+	gconv_core_cost_params(&params);
+	costs = malloc(h->count * sizeof(*costs));
+	if (costs && gconv_cost_chain(&params, chain, job->entry.chain_size,
+				      NULL, 0, costs, h->count, &total)) {
+		free(costs);
+		costs = NULL;
+	}
 	for (i = 0; i < h->count; i++) {
-		if (aborted(c) || run_desc(&w, gconv_chain_desc(h, i), i))
+		if (aborted(c) || run_desc(&w, gconv_chain_desc(h, i), i,
+					   costs ? &costs[i] : NULL))
 			break;
 	}
 out:
+	free(costs);
 	free(chain);
 	job->busy_ns = c->ops->now_ns(c->opaque) - t0;
 }

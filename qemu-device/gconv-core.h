@@ -142,6 +142,11 @@ int gconv_core_take_job(struct gconv_core *c, struct gconv_core_job *job);
 void gconv_core_run_job(struct gconv_core *c, struct gconv_core_job *job);
 void gconv_core_finish_job(struct gconv_core *c, struct gconv_core_job *job);
 
+/* The cost model's parameters the timing model uses (docs/cost-model.md):
+ * its defaults, with fp32 words. */
+struct gconv_cost_params;
+void gconv_core_cost_params(struct gconv_cost_params *p);
+
 /* Modeled nanoseconds a finished run_job's cycles take at clock_khz. */
 uint64_t gconv_core_modeled_ns(const struct gconv_core *c,
 			       const struct gconv_core_job *job);
