@@ -1667,6 +1667,11 @@ run_gemm_impl(const struct fctx *f)
 					ret = -ECANCELED;
 					goto out;
 				}
+				/* this block's columns, for run_block() */
+				blk.cs = &cs;
+				blk.g = g;
+				blk.j0 = j0;
+				blk.jb = jb;
 				if (x_in_place(f, &cs, g, &bm, &col_step)) {
 					bm.base += j0 * col_step;
 				} else {
@@ -1674,10 +1679,6 @@ run_gemm_impl(const struct fctx *f)
 					    !(pack = malloc(kd * jbmax *
 							    sizeof(float))))
 						goto out;
-					blk.cs = &cs;
-					blk.g = g;
-					blk.j0 = j0;
-					blk.jb = jb;
 					blk.pack = pack;
 					blk.phase = PHASE_PACK;
 					run_block(&blk);
@@ -1703,10 +1704,6 @@ run_gemm_impl(const struct fctx *f)
 						    bm.ld, 0.0f, cbuf, (int)jb);
 
 				/* the epilogue, rows of k on the pool */
-				blk.cs = &cs;
-				blk.g = g;
-				blk.j0 = j0;
-				blk.jb = jb;
 				blk.cbuf = cbuf;
 				blk.merge = merge;
 				blk.phase = PHASE_EPILOGUE;
