@@ -153,12 +153,15 @@ $(BUILD)/bin/gconv-demo: $(BUILD)/tools/gconv-demo.o $(TOOL_COMMON) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
 
+# the tools' error messages (tools/tool_msg.c)
+TOOL_MSG := $(BUILD)/tools/tool_msg.o
+
 # the cost model's tool prints JSON with json-c
-$(BUILD)/bin/gconv-cost: $(BUILD)/tools/gconv-cost.o $(LIB)
+$(BUILD)/bin/gconv-cost: $(BUILD)/tools/gconv-cost.o $(TOOL_MSG) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL) -ljson-c
 
-$(BUILD)/bin/gconv-%: $(BUILD)/tools/gconv-%.o $(LIB)
+$(BUILD)/bin/gconv-%: $(BUILD)/tools/gconv-%.o $(TOOL_MSG) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LDLIBS_ALL)
 

@@ -708,15 +708,16 @@ static int run_desc(struct walker *w, const struct gconv_desc *d, uint32_t idx,
 		w->job->info = idx;
 		goto out;
 	}
-	bytes = w->job->bytes_read + w->job->bytes_written - before;
-	cycles = (macs + GCONV_TIMING_PES - 1) / GCONV_TIMING_PES;
-	if ((bytes + GCONV_TIMING_BYTES_PER_CYCLE - 1) /
-		    GCONV_TIMING_BYTES_PER_CYCLE > cycles)
-		cycles = (bytes + GCONV_TIMING_BYTES_PER_CYCLE - 1) /
-			 GCONV_TIMING_BYTES_PER_CYCLE;
 	if (cost) {
 		cycles = cost->cycles;
 		macs = cost->macs;
+	} else {
+		bytes = w->job->bytes_read + w->job->bytes_written - before;
+		cycles = (macs + GCONV_TIMING_PES - 1) / GCONV_TIMING_PES;
+		if ((bytes + GCONV_TIMING_BYTES_PER_CYCLE - 1) /
+			    GCONV_TIMING_BYTES_PER_CYCLE > cycles)
+			cycles = (bytes + GCONV_TIMING_BYTES_PER_CYCLE - 1) /
+				 GCONV_TIMING_BYTES_PER_CYCLE;
 	}
 	w->job->gconvs++;
 	progress(w);

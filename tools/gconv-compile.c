@@ -12,7 +12,6 @@
  * saved, 2 usage error.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,11 @@
 #include <gconv/model.h>
 #include <gconv/tensor_io.h>
 
+#include "tool_msg.h"
+
 #define PROG "gconv-compile"
+
+#define usage_error(...) tool_usage_error(PROG, __VA_ARGS__)
 
 static void usage(FILE *f)
 {
@@ -61,19 +64,6 @@ static void usage(FILE *f)
 		"Exit status: 0 success, 1 the model could not be compiled, "
 		"loaded or\n"
 		"saved, 2 usage error.\n");
-}
-
-__attribute__((format(printf, 1, 2))) static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '" PROG " --help'.\n");
-	return 2;
 }
 
 static int ends_with(const char *s, const char *suffix)

@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +25,12 @@
 #include <gconv/engine.h>
 #include <gconv/model.h>
 
+#include "tool_msg.h"
+
 #define PROG  "gconv-cost"
+
+#define usage_error(...) tool_usage_error(PROG, __VA_ARGS__)
+#define fail(...) tool_fail(PROG, __VA_ARGS__)
 #define NARCH GCONV_COST_ARCH_COUNT
 
 static void usage(FILE *f)
@@ -83,31 +87,6 @@ static void usage(FILE *f)
 		"Exit status: 0 success, 1 the model could not be compiled, "
 		"loaded or\n"
 		"costed, 2 usage error.\n");
-}
-
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
-							     ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '" PROG " --help'.\n");
-	return 2;
-}
-
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
 }
 
 struct opts {

@@ -24,7 +24,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +34,12 @@
 #include <gconv/model.h>
 #include <gconv/tensor_io.h>
 
+#include "tool_msg.h"
+
 #define PROG "gconv-run"
+
+#define usage_error(...) tool_usage_error(PROG, __VA_ARGS__)
+#define fail(...) tool_fail(PROG, __VA_ARGS__)
 #define MAX_IO 64
 #define PRINT_MAX 20
 
@@ -123,31 +127,6 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 success, 1 error, 2 usage error.\n",
 		PRINT_MAX);
-}
-
-__attribute__((format(printf, 1, 2))) static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '" PROG " --help'.\n");
-	return 2;
-}
-
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	return 1;
 }
 
 static int ends_with(const char *s, const char *suffix)

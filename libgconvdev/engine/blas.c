@@ -50,7 +50,6 @@ static void load(void)
 		dlclose(h);
 		return;
 	}
-	blas.name = name;
 	loaded = &blas; /* the handle stays open for the process's life */
 }
 

@@ -17,7 +17,6 @@ struct gconv_blas {
 		      blasint m, blasint n, float alpha, const float *a,
 		      blasint lda, const float *x, blasint incx, float beta,
 		      float *y, blasint incy);
-	const char *name; /* what was loaded */
 };
 
 /*

@@ -45,8 +45,7 @@ static struct {
 	pthread_cond_t idle; /* a job's last part or last user finished */
 	struct job *job;
 	uint64_t gen;
-	unsigned int nthreads; /* pool threads started */
-	int busy;	       /* atomic: a loop owns the pool */
+	int busy; /* atomic: a loop owns the pool */
 } pool = {
 	.m = PTHREAD_MUTEX_INITIALIZER,
 	.wake = PTHREAD_COND_INITIALIZER,
@@ -124,8 +123,7 @@ static void start(void)
 			break; /* fewer threads; the loops still finish */
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pool.nthreads = i;
-	wanted = i + 1;
+	wanted = i + 1; /* the threads started, and the caller */
 }
 
 unsigned int gconv_pool_threads(void)
